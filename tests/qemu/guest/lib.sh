@@ -1,0 +1,110 @@
+# Helpers for the guest scenarios (busybox sh), sourced before each one.
+#
+# The guest talks to the host through marker lines on the serial console:
+#   @@MO:CHECK ok|fail TEXT   one assertion made inside the guest
+#   @@MO:REQ ACTION ARGS      ask the host for a QMP action (dimm_add, dimm_del,
+#                             vmem_resize); the guest then waits for its effect
+#   @@MO:TIME NAME            the host prints the time since its last hot-add
+#   @@MO:OUT TEXT             output shown by the host when the scenario fails
+# The host never types into the guest: each scenario drives itself.
+
+MEM=/sys/devices/system/memory
+failed=0
+
+mark() { echo "@@MO:$*"; }
+pass() { mark "CHECK ok $*"; }
+fail() { mark "CHECK fail $*"; failed=1; }
+# check TEXT COMMAND...: one assertion, passing when COMMAND succeeds.
+check() {
+	_text=$1
+	shift
+	if "$@"; then pass "$_text"; else fail "$_text"; fi
+}
+request() { mark "REQ $*"; }
+# show FILE...: hand the files to the host for its diagnostics.
+show() {
+	for _f; do
+		sed "s|^|@@MO:OUT $_f: |" "$_f"
+	done
+}
+
+# mo_NAME=VALUE from the kernel command line, set by the host's runner.
+param() { tr ' ' '\n' </proc/cmdline | sed -n "s/^mo_$1=//p"; }
+
+# Hundredths of a second since boot, for timeouts without date arithmetic.
+now_cs() { awk '{ printf "%d", $1 * 100 }' /proc/uptime; }
+
+# wait_until SECONDS COMMAND...: poll COMMAND every 50 ms; false on timeout.
+wait_until() {
+	_end=$(($(now_cs) + $1 * 100))
+	shift
+	until "$@"; do
+		[ "$(now_cs)" -lt $_end ] || return 1
+		sleep 0.05
+	done
+}
+
+block_bytes=$((0x$(cat $MEM/block_size_bytes)))
+# Block numbers, sorted.
+blocks() { ls $MEM | sed -n 's/^memory\([0-9][0-9]*\)$/\1/p' | sort -n; }
+boot_blocks=$(blocks)
+# Blocks that were not there at boot: the hot-added ones.
+new_blocks() { blocks | grep -vxF "$boot_blocks"; }
+count_new() { new_blocks | grep -c .; }
+# states BLOCK...: one state per line.
+states() { for _b; do cat $MEM/memory$_b/state; done; }
+zones() { for _b; do cat $MEM/memory$_b/valid_zones; done; }
+# all_new_online N: exactly N hot-added blocks exist and all are online.
+all_new_online() {
+	_n=$(count_new)
+	[ "$_n" -eq "$1" ] && [ -z "$(states $(new_blocks) | grep -v '^online$')" ]
+}
+# first and last of the hot-added blocks, as memonline's N-M range.
+new_range() { new_blocks | sed -n '1h; ${x;G;s/\n/-/;p}'; }
+
+# zone_pages ZONE FIELD: the sum of FIELD (present, managed, spanned) over all
+# nodes' zones named ZONE in /proc/zoneinfo.
+zone_pages() {
+	awk -v z="$1" -v f="$2" '
+		/^Node/ { inzone = ($4 == z) }
+		inzone && $1 == f { sum += $2 }
+		END { printf "%d\n", sum }' /proc/zoneinfo
+}
+# Pages of memory the kernel can use for unmovable allocations.
+kernel_pages() {
+	echo $(($(zone_pages DMA present) + $(zone_pages DMA32 present) +
+		$(zone_pages Normal present)))
+}
+
+# run_memonline OUT ARGS...: run memonline, keep stdout and stderr in OUT, and
+# leave its exit code in $rc.
+run_memonline() {
+	_out=$1
+	shift
+	memonline "$@" >"$_out" 2>&1
+	rc=$?
+	echo "@@MO:OUT \$ memonline $* (exit $rc)"
+	show "$_out"
+}
+
+# start_watch [ARGS...]: memonline watch in the background, its log in
+# /tmp/watch.log; gives it a moment to subscribe to uevents.
+start_watch() {
+	memonline "$@" watch 2>/tmp/watch.log &
+	watch_pid=$!
+	sleep 1
+	if ! kill -0 $watch_pid 2>/dev/null; then
+		fail "memonline watch is running"
+		show /tmp/watch.log
+		return 1
+	fi
+}
+stop_watch() {
+	kill $watch_pid 2>/dev/null
+	wait $watch_pid 2>/dev/null
+	show /tmp/watch.log
+}
+
+dimm_bytes=$(param dimm_bytes)
+dimm_bytes=${dimm_bytes:-1073741824}
+dimm_blocks=$((dimm_bytes / block_bytes))

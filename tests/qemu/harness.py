@@ -1,0 +1,331 @@
+"""Host side of the QEMU guest tests: start QEMU, follow the guest's markers on
+the serial log, carry out its requests over QMP, and judge a scenario.
+
+Python standard library only. The guest protocol is described in guest/lib.sh.
+"""
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import time
+
+MARKER = re.compile(r"@@MO:(\w+)(?: (.*))?")
+
+
+def parse_size(text):
+    """'512M', '4G', '1073741824' -> bytes."""
+    m = re.fullmatch(r"(\d+)([KMG]?)(?:i?B)?", text.strip(), re.I)
+    if not m:
+        raise ValueError(f"bad size {text!r}")
+    return int(m.group(1)) << {"": 0, "K": 10, "M": 20, "G": 30}[m.group(2).upper()]
+
+
+class QMPError(Exception):
+    pass
+
+
+class QMP:
+    """A line-based QMP client that keeps the events it reads on the way."""
+
+    def __init__(self, path, timeout=10):
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                self.sock.connect(path)
+                break
+            except OSError:
+                self.sock.close()
+                if time.monotonic() > deadline:
+                    raise QMPError(f"cannot connect to QMP at {path}")
+                time.sleep(0.02)
+        self.buf = b""
+        self.events = []
+        self._read(timeout)  # greeting
+        self.cmd("qmp_capabilities")
+
+    def _read(self, timeout):
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self.buf:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise QMPError("timeout waiting for QMP")
+            self.sock.settimeout(left)
+            try:
+                chunk = self.sock.recv(65536)
+            except socket.timeout:
+                continue
+            if not chunk:
+                raise QMPError("QMP connection closed")
+            self.buf += chunk
+        line, self.buf = self.buf.split(b"\n", 1)
+        return json.loads(line)
+
+    def cmd(self, name, timeout=10, **args):
+        msg = {"execute": name}
+        if args:
+            msg["arguments"] = args
+        self.sock.sendall(json.dumps(msg).encode() + b"\n")
+        while True:
+            reply = self._read(timeout)
+            if "event" in reply:
+                self.events.append(reply)
+            elif "error" in reply:
+                raise QMPError(f"{name}: {reply['error'].get('desc', reply['error'])}")
+            elif "return" in reply:
+                return reply["return"]
+
+    def wait_event(self, name, timeout, match=lambda data: True):
+        deadline = time.monotonic() + timeout
+        while True:
+            for ev in self.events:
+                if ev["event"] == name and match(ev.get("data", {})):
+                    self.events.remove(ev)
+                    return ev
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            try:
+                reply = self._read(left)
+            except QMPError:
+                return None
+            if "event" in reply:
+                self.events.append(reply)
+
+    def close(self):
+        self.sock.close()
+
+
+class Scenario:
+    """One guest boot: NAME is also the guest script guest/NAME.sh."""
+
+    def __init__(self, name, title, append="", memonline=True, vmem=False,
+                 timeout=60, slots=4):
+        self.name, self.title = name, title
+        self.append, self.memonline, self.vmem = append, memonline, vmem
+        self.timeout, self.slots = timeout, slots
+
+
+class Result:
+    def __init__(self):
+        self.failures = []   # text of each failed check, guest or host
+        self.checks = []     # (ok, text) in order
+        self.output = []     # @@MO:OUT lines
+        self.timings = []    # (name, seconds)
+        self.notes = []
+
+    def check(self, ok, text):
+        self.checks.append((ok, text))
+        if not ok:
+            self.failures.append(text)
+
+    @property
+    def ok(self):
+        return not self.failures
+
+
+class Guest:
+    """QEMU running one scenario; run() returns a Result."""
+
+    def __init__(self, scenario, kernel, initrd, workdir, dimm_bytes, verbose=False):
+        self.sc = scenario
+        self.kernel, self.initrd, self.workdir = kernel, initrd, workdir
+        self.dimm_bytes = dimm_bytes
+        self.verbose = verbose
+        self.serial = os.path.join(workdir, scenario.name + ".serial.log")
+        self.qmp_path = os.path.join(workdir, scenario.name + ".qmp")
+        self.res = Result()
+        self.dimms = {}        # id -> size, plugged and not deleted
+        self.t_hotadd = None   # time of the last hot-add request
+
+    def command(self):
+        sc = self.sc
+        # maxmem: boot memory, the DIMMs and a virtio-mem region must all fit.
+        maxmem = 512 * 2**20 + sc.slots * max(self.dimm_bytes, 2**30) + 4 * 2**30
+        append = (f"console=ttyS0 quiet panic=-1 memhp_default_state=offline "
+                  f"{sc.append} mo_scenario={sc.name} mo_dimm_bytes={self.dimm_bytes}")
+        cmd = ["qemu-system-x86_64", "-M", "pc", "-accel", "tcg",
+               "-m", f"512M,slots={sc.slots},maxmem={maxmem // 2**20}M",
+               "-smp", "1", "-nodefaults", "-display", "none",
+               "-no-reboot", "-no-shutdown",
+               "-kernel", self.kernel, "-initrd", self.initrd, "-append", append,
+               "-serial", "file:" + self.serial,
+               "-qmp", f"unix:{self.qmp_path},server=on,wait=off"]
+        if sc.vmem:
+            cmd += ["-object", "memory-backend-ram,id=vmem0,size=2G",
+                    "-device", "virtio-mem-pci,id=vm0,memdev=vmem0,requested-size=0"]
+        return cmd
+
+    def run(self):
+        for path in (self.serial, self.qmp_path):
+            if os.path.exists(path):
+                os.unlink(path)
+        start = time.monotonic()
+        self.deadline = start + self.sc.timeout
+        self.proc = subprocess.Popen(self.command(), stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        try:
+            self.qmp = QMP(self.qmp_path)
+            self._follow()
+            self._finish()
+        except QMPError as e:
+            self.res.check(False, f"host: QMP: {e}")
+        finally:
+            self._stop()
+        self.res.notes.append(f"wall time {time.monotonic() - start:.1f} s")
+        return self.res
+
+    def _follow(self):
+        """Read the serial log until the guest's END marker."""
+        pos, partial, booted, ended = 0, b"", False, False
+        while not ended:
+            if time.monotonic() > self.deadline:
+                self.res.check(False, f"host: scenario timed out after {self.sc.timeout} s"
+                               + ("" if booted else " (guest never reached /init)"))
+                return
+            if self.proc.poll() is not None:
+                self.res.check(False, f"host: QEMU exited early with {self.proc.returncode}: "
+                               + self.proc.stdout.read().decode(errors="replace").strip())
+                return
+            with open(self.serial, "rb") as f:
+                f.seek(pos)
+                chunk = f.read()
+            if not chunk:
+                time.sleep(0.01)
+                continue
+            pos += len(chunk)
+            lines = (partial + chunk).split(b"\n")
+            partial = lines.pop()
+            for raw in lines:
+                line = raw.decode(errors="replace").rstrip("\r")
+                m = MARKER.search(line)
+                if not m:
+                    if re.search(r"Kernel panic|BUG:|Oops|WARNING:|Call Trace", line):
+                        self.res.check(False, f"guest kernel: {line.strip()}")
+                    continue
+                kind, arg = m.group(1), m.group(2) or ""
+                if kind == "BOOTED":
+                    booted = True
+                    self.res.notes.append(f"guest reached /init at {arg} s uptime")
+                elif kind == "END":
+                    ended = True
+                    if arg != "0":
+                        self.res.check(False, f"guest scenario exited with {arg}")
+                else:
+                    self._marker(kind, arg)
+
+    def _marker(self, kind, arg):
+        if kind == "CHECK":
+            verdict, _, text = arg.partition(" ")
+            self.res.check(verdict == "ok", "guest: " + text)
+        elif kind == "OUT":
+            self.res.output.append(arg)
+        elif kind == "TIME":
+            if self.t_hotadd is None:
+                self.res.check(False, f"host: TIME {arg} before any hot-add")
+            else:
+                self.res.timings.append((arg, time.monotonic() - self.t_hotadd))
+        elif kind == "REQ":
+            action, *args = arg.split()
+            handler = getattr(self, "req_" + action, None)
+            if handler is None:
+                self.res.check(False, f"host: unknown request {arg!r}")
+            else:
+                handler(*args)
+        else:
+            self.res.check(False, f"host: unknown marker {kind} {arg}")
+
+    # Requests from the guest ------------------------------------------------
+
+    def _memory_devices(self):
+        return {d["data"]["id"]: d for d in self.qmp.cmd("query-memory-devices")
+                if "id" in d.get("data", {})}
+
+    def req_dimm_add(self, name, size):
+        size = parse_size(size)
+        self.qmp.cmd("object-add", **{"qom-type": "memory-backend-ram",
+                                      "id": "mem-" + name, "size": size})
+        self.t_hotadd = time.monotonic()
+        self.qmp.cmd("device_add", driver="pc-dimm", id=name, memdev="mem-" + name)
+        self.dimms[name] = size
+        dev = self._memory_devices().get(name)
+        self.res.check(dev is not None and dev["data"]["size"] == size,
+                       f"host: {name} plugged with {size >> 20} MiB "
+                       f"(query-memory-devices: {dev and dev['data']['size']})")
+
+    def req_dimm_del(self, name, expect="removed"):
+        """device_del NAME; EXPECT is 'removed' or 'kept' (the guest refuses)."""
+        self.qmp.cmd("device_del", id=name)
+        ev = self.qmp.wait_event("DEVICE_DELETED", 15 if expect == "removed" else 5,
+                                 lambda d: d.get("device") == name)
+        present = name in self._memory_devices()
+        if expect == "removed":
+            self.res.check(ev is not None and not present,
+                           f"host: {name} removed (DEVICE_DELETED "
+                           f"{'seen' if ev else 'not seen'}, still listed: {present})")
+            if ev is not None:
+                self.qmp.cmd("object-del", id="mem-" + name)
+                del self.dimms[name]
+        else:
+            self.res.check(ev is None and present, f"host: {name} stays plugged")
+
+    def req_vmem_resize(self, size, timeout="30"):
+        """Set virtio-mem's requested-size and wait until the guest plugged it."""
+        size = parse_size(size)
+        self.t_hotadd = time.monotonic()
+        self.qmp.cmd("qom-set", path="vm0", property="requested-size", value=size)
+        deadline = time.monotonic() + float(timeout)
+        plugged = None
+        while time.monotonic() < deadline:
+            plugged = self.qmp.cmd("qom-get", path="vm0", property="size")
+            if plugged == size:
+                break
+            time.sleep(0.05)
+        self.res.check(plugged == size, f"host: virtio-mem size reaches {size >> 20} MiB "
+                       f"(qom-get size {plugged if plugged is None else plugged >> 20} MiB "
+                       f"after {time.monotonic() - self.t_hotadd:.1f} s)")
+        if plugged == size:
+            self.res.timings.append((f"virtio-mem-plugged-{size >> 20}M",
+                                     time.monotonic() - self.t_hotadd))
+
+    # End of run ---------------------------------------------------------------
+
+    def _finish(self):
+        """Host-side checks once the guest is done: QEMU's view of memory."""
+        if not hasattr(self, "qmp"):
+            return
+        devices = self._memory_devices()
+        for name, size in self.dimms.items():
+            dev = devices.get(name)
+            self.res.check(dev is not None and dev["data"]["size"] == size,
+                           f"host: at the end {name} is plugged with {size >> 20} MiB")
+
+    def _stop(self):
+        try:
+            if hasattr(self, "qmp"):
+                self.qmp.cmd("quit", timeout=3)
+                self.qmp.close()
+        except (QMPError, OSError):
+            pass
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait()
+        if os.path.exists(self.qmp_path):
+            os.unlink(self.qmp_path)
+
+    def serial_tail(self, n=40):
+        try:
+            with open(self.serial, "rb") as f:
+                lines = f.read().decode(errors="replace").splitlines()
+        except OSError:
+            return []
+        return lines[-n:]
+
+
+def have(program):
+    return shutil.which(program) is not None
