@@ -108,3 +108,30 @@ stop_watch() {
 dimm_bytes=$(param dimm_bytes)
 dimm_bytes=${dimm_bytes:-1073741824}
 dimm_blocks=$((dimm_bytes / block_bytes))
+
+# json_num FILE KEY: the first number under "KEY" in memonline's JSON output.
+json_num() {
+	tr -d '\n' <"$1" | grep -o "\"$2\": *-\?[0-9]*" | head -n 1 | sed 's/.*: *//'
+}
+# only_zone ZONE BLOCK...: every block's valid_zones reads exactly ZONE.
+only_zone() {
+	_z=$1
+	shift
+	[ $# -gt 0 ] && [ -z "$(zones "$@" | grep -vx "$_z")" ]
+}
+# only_state STATE BLOCK...
+only_state() {
+	_s=$1
+	shift
+	[ $# -gt 0 ] && [ -z "$(states "$@" | grep -vx "$_s")" ]
+}
+# log_clean FILE: no line that reports an error or a failure.
+log_clean() { ! grep -Eiq 'error|fail|invalid|EINVAL|EBUSY|EPERM' "$1"; }
+# log_names_blocks FILE BLOCK...: the log has a line for each block.
+log_names_blocks() {
+	_f=$1
+	shift
+	for _b; do
+		grep -Eq "memory$_b([^0-9]|\$)" "$_f" || return 1
+	done
+}

@@ -1,0 +1,84 @@
+# memonline: bring hot-added memory online the right way.
+VERSION := 0.1.0
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+DESTDIR ?=
+
+PKG_CONFIG ?= pkg-config
+LIBS_PC := libudev mount libkmod smartcols
+
+CC ?= gcc
+CFLAGS ?= -O2 -g
+WARNFLAGS := -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
+	-Wformat=2 -Wno-unused-parameter
+ifdef WERROR
+WARNFLAGS += -Werror
+endif
+PC_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(LIBS_PC))
+PC_LIBS := $(shell $(PKG_CONFIG) --libs $(LIBS_PC))
+ALL_CFLAGS := -std=gnu11 $(WARNFLAGS) $(CFLAGS) -Ilib $(PC_CFLAGS) \
+	-DMO_VERSION='"$(VERSION)"' -DMO_SYSCONFDIR='"$(SYSCONFDIR)"' \
+	-MMD -MP
+ALL_LDFLAGS := $(LDFLAGS)
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+LIB_SRC := $(wildcard lib/*.c)
+BIN_SRC := $(wildcard bin/*.c)
+LIB_OBJ := $(LIB_SRC:.c=.o)
+BIN_OBJ := $(BIN_SRC:.c=.o)
+TEST_SRC := $(wildcard tests/unit/test-*.c)
+TEST_BIN := $(TEST_SRC:.c=)
+
+all: memonline
+
+lib/libmemonline.a: $(LIB_OBJ)
+	@echo "  AR      $@"
+	$(Q)$(AR) rcs $@ $^
+
+memonline: $(BIN_OBJ) lib/libmemonline.a
+	@echo "  LD      $@"
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(PC_LIBS)
+
+%.o: %.c
+	@echo "  CC      $@"
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+tests/unit/%: tests/unit/%.c tests/unit/tap.h lib/libmemonline.a
+	@echo "  CC      $@"
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $(ALL_LDFLAGS) -o $@ $< lib/libmemonline.a $(PC_LIBS)
+
+tests/fakesys.so: tests/fakesys.c
+	@echo "  CC      $@"
+	$(Q)$(CC) -std=gnu11 $(WARNFLAGS) $(CFLAGS) -fPIC -shared -o $@ $< -ldl
+
+check-build: memonline $(TEST_BIN) tests/fakesys.so
+
+# Unit tests (TAP) and the command's bats suites, through prove.
+check: deps check-build
+	prove -v $(TEST_BIN) :: 2>&1 | tail -n +1
+	prove -e 'bats --tap' -r tests/bats
+
+# Install build and test dependencies when they are missing (Debian, Ubuntu).
+deps:
+	@scripts/install-deps
+
+# Read-only: this machine's memory, as memonline sees it.
+run: deps memonline
+	./memonline status
+
+clean:
+	rm -f memonline lib/libmemonline.a $(LIB_OBJ) $(BIN_OBJ) $(TEST_BIN) \
+		tests/fakesys.so $(wildcard lib/*.d bin/*.d tests/unit/*.d)
+
+.PHONY: all check check-build deps run clean
+
+-include $(wildcard lib/*.d bin/*.d tests/unit/*.d)

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef MEMONLINE_CLI_H
+#define MEMONLINE_CLI_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "memonline.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Exit codes, documented in memonline(8). */
+enum {
+	EXIT_OK = 0,
+	EXIT_FAIL = 1,    /* nothing done, or the system could not be read */
+	EXIT_USAGE = 2,   /* bad arguments or a bad configuration */
+	EXIT_PARTIAL = 64 /* some blocks done, some failed (as chmem) */
+};
+
+/* What every subcommand shares: the global options and the context. */
+struct control {
+	const char *sysroot;
+	const char *config;
+	int verbose;
+	bool json;
+	struct mo_ctx *ctx;
+	const char *prog;
+};
+
+/* Options every subcommand accepts, before or after its name. */
+enum {
+	OPT_SYSROOT = 0x100,
+	OPT_CONFIG_LONG,
+	OPT_COMMON__END = 0x1ff,
+};
+#define COMMON_SHORTOPTS "+c:hv"
+#define COMMON_LONGOPTS                                               \
+	{ "config", required_argument, NULL, 'c' },                   \
+	{ "help", no_argument, NULL, 'h' },                           \
+	{ "sysroot", required_argument, NULL, OPT_SYSROOT },          \
+	{ "verbose", no_argument, NULL, 'v' }
+
+/*
+ * Handle an option every subcommand shares.  Returns true when it was one;
+ * help prints the subcommand's usage and exits.
+ */
+bool common_option(struct control *ctl, int c, const char *arg, void (*usage)(FILE *));
+/* Open the context (after options are parsed); exits with a message on failure. */
+void open_context(struct control *ctl);
+/* Load the policy; a bad line is FILE:LINE: message and EXIT_USAGE. */
+struct mo_policy *load_policy(const struct control *ctl);
+/* Scan the memory blocks; exits with a message naming what is missing. */
+struct mo_memory *scan_memory(struct control *ctl, unsigned flags);
+/* Tell the user about blocks the scan could not read. */
+void report_bad_blocks(const struct control *ctl, const struct mo_memory *mem);
+
+__attribute__((format(printf, 1, 2))) void warnx(const char *fmt, ...);
+__attribute__((format(printf, 2, 3), noreturn)) void errx(int code, const char *fmt, ...);
+__attribute__((noreturn)) void usage_error(void (*usage)(FILE *), const char *fmt, ...);
+
+/* "128M", "2.9G": lsmem's one-letter human sizes. */
+void size_human(uint64_t bytes, char *buf, size_t size);
+
+/* Targets on the command line: memoryN, N, N-M, 0xA-0xB or a SIZE. */
+struct target {
+	enum { TARGET_BLOCKS, TARGET_SIZE } kind;
+	unsigned long first, last; /* blocks, inclusive */
+	uint64_t size;
+};
+int parse_target(const char *arg, uint64_t block_size, struct target *t);
+
+/* A tiny JSON writer for documents that are not one table. */
+struct json {
+	FILE *f;
+	int depth;
+	bool need_comma;
+};
+void json_begin(struct json *j, FILE *f);
+void json_end(struct json *j);
+void json_object(struct json *j, const char *key);
+void json_array(struct json *j, const char *key);
+void json_close(struct json *j, char bracket);
+void json_str(struct json *j, const char *key, const char *val);
+void json_u64(struct json *j, const char *key, uint64_t val);
+void json_int(struct json *j, const char *key, long long val);
+void json_bool(struct json *j, const char *key, bool val);
+void json_null(struct json *j, const char *key);
+
+int cmd_status(struct control *ctl, int argc, char **argv);
+int cmd_list(struct control *ctl, int argc, char **argv);
+int cmd_online(struct control *ctl, int argc, char **argv);
+int cmd_offline(struct control *ctl, int argc, char **argv);
+
+#endif

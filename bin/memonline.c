@@ -1,0 +1,305 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* memonline: bring hot-added memory online into the zone a policy chooses. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char *program = "memonline";
+
+void warnx(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", program);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void errx(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", program);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(code);
+}
+
+void usage_error(void (*usage)(FILE *), const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", program);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	if (usage)
+		fprintf(stderr, "Try '%s --help' for more information.\n", program);
+	exit(EXIT_USAGE);
+}
+
+bool common_option(struct control *ctl, int c, const char *arg, void (*usage)(FILE *))
+{
+	switch (c) {
+	case 'c':
+		ctl->config = arg;
+		return true;
+	case 'h':
+		usage(stdout);
+		exit(EXIT_OK);
+	case OPT_SYSROOT:
+		ctl->sysroot = arg;
+		return true;
+	case 'v':
+		ctl->verbose++;
+		return true;
+	case '?':
+		fprintf(stderr, "Try '%s --help' for more information.\n", program);
+		exit(EXIT_USAGE);
+	default:
+		return false;
+	}
+}
+
+void open_context(struct control *ctl)
+{
+	int r;
+
+	if (ctl->ctx)
+		return;
+	r = mo_new(ctl->sysroot, &ctl->ctx);
+	if (r == -ENODEV)
+		errx(EXIT_FAIL, "sysfs is not mounted (no sysfs in /proc/self/mountinfo)");
+	if (r < 0)
+		errx(EXIT_FAIL, "%s/sys: %s", ctl->sysroot ? ctl->sysroot : "", strerror(-r));
+}
+
+struct mo_policy *load_policy(const struct control *ctl)
+{
+	struct mo_config_error err;
+	struct mo_policy *p;
+	int r = mo_policy_load(ctl->config, &p, &err);
+
+	if (r == -EINVAL || (r < 0 && err.file[0])) {
+		if (err.line)
+			errx(EXIT_USAGE, "%s:%u: %s", err.file, err.line, err.msg);
+		errx(EXIT_USAGE, "%s: %s", err.file, err.msg);
+	}
+	if (r < 0)
+		errx(EXIT_FAIL, "%s: %s", ctl->config, strerror(-r));
+	return p;
+}
+
+struct mo_memory *scan_memory(struct control *ctl, unsigned flags)
+{
+	struct mo_memory *mem;
+	int r;
+
+	open_context(ctl);
+	r = mo_memory_scan(ctl->ctx, flags, &mem);
+	if (r == -ENODEV)
+		errx(EXIT_FAIL, "%s/devices/system/memory: no memory blocks: the kernel "
+		     "was built without CONFIG_MEMORY_HOTPLUG", mo_sys_dir(ctl->ctx));
+	if (r < 0)
+		errx(EXIT_FAIL, "%s/devices/system/memory: %s", mo_sys_dir(ctl->ctx),
+		     r == -EINVAL ? "unexpected block_size_bytes" : strerror(-r));
+	report_bad_blocks(ctl, mem);
+	return mem;
+}
+
+void report_bad_blocks(const struct control *ctl, const struct mo_memory *mem)
+{
+	for (size_t i = 0; i < mem->n_blocks; i++) {
+		const struct mo_block *b = &mem->blocks[i];
+
+		if (!b->error)
+			continue;
+		warnx("%s/devices/system/memory/memory%lu/%s: %s, ignoring block",
+		      mo_sys_dir(ctl->ctx), b->id, b->bad_attr,
+		      b->error == -EINVAL ? "unexpected value" : strerror(-b->error));
+	}
+}
+
+void size_human(uint64_t bytes, char *buf, size_t size)
+{
+	static const char units[] = "BKMGTPE";
+	unsigned exp = 0;
+	uint64_t whole = bytes, frac = 0;
+
+	while (whole >= 1024 && exp < sizeof(units) - 2) {
+		frac = whole % 1024;
+		whole /= 1024;
+		exp++;
+	}
+	if (exp == 0) {
+		snprintf(buf, size, "%" PRIu64 "B", bytes);
+		return;
+	}
+	/* One decimal, rounded, dropped when it is zero (as util-linux). */
+	frac = (frac * 10 + 512) / 1024;
+	if (frac == 10) {
+		whole++;
+		frac = 0;
+	}
+	if (frac)
+		snprintf(buf, size, "%" PRIu64 ".%" PRIu64 "%c", whole, frac, units[exp]);
+	else
+		snprintf(buf, size, "%" PRIu64 "%c", whole, units[exp]);
+}
+
+static int parse_block_number(const char *s, unsigned long *ret)
+{
+	uint64_t v;
+
+	if (strncmp(s, "memory", 6) == 0)
+		return mo_parse_block_name(s, ret);
+	if (mo_parse_u64(s, 10, &v) < 0 || v > ULONG_MAX / 2)
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
+
+static int parse_address(const char *s, uint64_t *ret)
+{
+	if (strncmp(s, "0x", 2) != 0 && strncmp(s, "0X", 2) != 0)
+		return -EINVAL;
+	return mo_parse_u64(s + 2, 16, ret);
+}
+
+int parse_target(const char *arg, uint64_t block_size, struct target *t)
+{
+	const char *dash = strchr(arg, '-');
+	char first[64];
+	uint64_t a, b;
+
+	memset(t, 0, sizeof(*t));
+	if (strlen(arg) >= sizeof(first))
+		return -EINVAL;
+	if (!dash) {
+		if (parse_block_number(arg, &t->first) == 0) {
+			t->kind = TARGET_BLOCKS;
+			t->last = t->first;
+			return 0;
+		}
+		if (mo_parse_size(arg, &t->size) < 0 || t->size == 0)
+			return -EINVAL;
+		if (t->size % block_size)
+			return -ERANGE; /* not a whole number of blocks */
+		t->kind = TARGET_SIZE;
+		return 0;
+	}
+	memcpy(first, arg, dash - arg);
+	first[dash - arg] = '\0';
+	t->kind = TARGET_BLOCKS;
+	/* 0xSTART-0xEND, an address range as lsmem prints it. */
+	if (parse_address(first, &a) == 0) {
+		if (parse_address(dash + 1, &b) < 0 || b < a)
+			return -EINVAL;
+		if (a % block_size || (b + 1) % block_size)
+			return -ERANGE;
+		t->first = a / block_size;
+		t->last = b / block_size;
+		return 0;
+	}
+	if (parse_block_number(first, &t->first) < 0 ||
+	    parse_block_number(dash + 1, &t->last) < 0 || t->last < t->first)
+		return -EINVAL;
+	return 0;
+}
+
+static void __attribute__((noreturn)) usage(FILE *out)
+{
+	fprintf(out,
+		"Usage:\n"
+		" %s [options] <command> [command options]\n"
+		"\n"
+		"Bring hot-added memory online into the zone a policy chooses.\n"
+		"\n"
+		"Commands:\n"
+		" status                 the kernel's settings, blocks, zones and ratio\n"
+		" list                   memory blocks as ranges (like lsmem)\n"
+		" online  <which>        online blocks by policy or into a given zone\n"
+		" offline <which>        offline blocks, highest first, for unplug\n"
+		"\n"
+		"<which>: memoryN, N, N-M, 0xSTART-0xEND, a SIZE (e.g. 1G) or --all\n"
+		"\n"
+		"Options:\n"
+		" -c, --config <file>    policy file (default %s/memonline.conf)\n"
+		"     --sysroot <dir>    read sys/ and proc/ below <dir> (a captured tree)\n"
+		" -v, --verbose          say why each decision was made\n"
+		" -h, --help             show this help\n"
+		" -V, --version          show the version\n"
+		"\n"
+		"See memonline(8) and memonline.conf(5).\n",
+		program, MO_SYSCONFDIR);
+	exit(out == stderr ? EXIT_USAGE : EXIT_OK);
+}
+
+static const struct {
+	const char *name;
+	int (*run)(struct control *ctl, int argc, char **argv);
+} commands[] = {
+	{ "list", cmd_list },
+	{ "offline", cmd_offline },
+	{ "online", cmd_online },
+	{ "status", cmd_status },
+};
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		COMMON_LONGOPTS,
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct control ctl = {
+		.config = MO_SYSCONFDIR "/memonline.conf",
+		.prog = program,
+	};
+	const char *env;
+	int c, rc;
+
+	env = getenv("MEMONLINE_SYSROOT");
+	if (env && *env)
+		ctl.sysroot = env;
+	env = getenv("MEMONLINE_CONFIG");
+	if (env && *env)
+		ctl.config = env;
+
+	while ((c = getopt_long(argc, argv, COMMON_SHORTOPTS "V", longopts, NULL)) != -1) {
+		if (common_option(&ctl, c, optarg, usage))
+			continue;
+		if (c == 'V') {
+			printf("memonline %s\n", MO_VERSION);
+			return EXIT_OK;
+		}
+		usage(stderr);
+	}
+	if (optind >= argc)
+		usage_error(usage, "no command given");
+
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
+		if (strcmp(argv[optind], commands[i].name) != 0)
+			continue;
+		argc -= optind;
+		argv += optind;
+		optind = 1;
+		rc = commands[i].run(&ctl, argc, argv);
+		mo_unref(ctl.ctx);
+		if (fflush(stdout) != 0 || ferror(stdout))
+			errx(EXIT_FAIL, "write error on standard output");
+		return rc;
+	}
+	usage_error(usage, "unknown command '%s'", argv[optind]);
+}

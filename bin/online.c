@@ -1,0 +1,470 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* memonline online / offline: change block states by hand. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+
+#include "cli.h"
+
+enum outcome { DONE, ALREADY, SKIPPED, FAILED, OUTCOME__MAX };
+
+static const char *const outcome_names[] = {
+	[DONE] = "done", [ALREADY] = "already", [SKIPPED] = "skipped", [FAILED] = "failed",
+};
+
+struct run {
+	struct control *ctl;
+	struct mo_memory *mem;
+	bool *selected;
+	bool dry_run;
+	bool offline;
+	unsigned counts[OUTCOME__MAX];
+	struct json json;
+};
+
+static const char *zone_of(const struct mo_block *b)
+{
+	if (!b->have_zones)
+		return "unknown";
+	return b->zone < 0 ? "none" : mo_zone_name(b->zone);
+}
+
+/* One line (or JSON object) per block: what was done and why. */
+static void report(struct run *r, const struct mo_block *b, enum outcome o, const char *action,
+		   int err, const char *detail)
+{
+	r->counts[o]++;
+	if (r->ctl->json) {
+		json_object(&r->json, NULL);
+		json_u64(&r->json, "block", b->id);
+		json_str(&r->json, "result", outcome_names[o]);
+		if (action)
+			json_str(&r->json, "action", action);
+		if (b->state == MO_STATE_ONLINE)
+			json_str(&r->json, "zone", zone_of(b));
+		if (err)
+			json_str(&r->json, "error", strerror(-err));
+		if (detail)
+			json_str(&r->json, "detail", detail);
+		json_close(&r->json, '}');
+		return;
+	}
+	switch (o) {
+	case DONE:
+		if (r->dry_run)
+			printf("memory%lu: would %s", b->id, action);
+		else if (r->offline)
+			printf("memory%lu: offline", b->id);
+		else
+			printf("memory%lu: online %s", b->id, zone_of(b));
+		break;
+	case ALREADY:
+		if (r->offline)
+			printf("memory%lu: already offline", b->id);
+		else
+			printf("memory%lu: already online %s", b->id, zone_of(b));
+		break;
+	case SKIPPED:
+		printf("memory%lu: skipped", b->id);
+		break;
+	case FAILED:
+		if (err)
+			printf("memory%lu: failed: %s", b->id, strerror(-err));
+		else
+			printf("memory%lu: failed", b->id);
+		break;
+	default:
+		break;
+	}
+	if (detail && (o == FAILED || o == SKIPPED || r->ctl->verbose))
+		printf(" (%s)", detail);
+	putchar('\n');
+}
+
+/* What an errno from writing state means for memory, in words. */
+static const char *explain(int err, bool offline)
+{
+	switch (err) {
+	case -EBUSY:
+		return offline ? "unmovable pages in the block, typical of kernel zones; only "
+				 "ZONE_MOVABLE memory can be offlined reliably"
+			       : "the driver that added the block is being removed";
+	case -EPERM:
+		return "refused by the driver that owns the block (virtio-mem onlines only "
+		       "what it manages), or no CAP_SYS_ADMIN";
+	case -EHWPOISON:
+		return "the block has poisoned pages";
+	case -ENOMEM:
+		return "the kernel could not allocate what onlining needs";
+	case -EINVAL:
+		return offline ? "holes in the block, or it spans zones"
+			       : "the kernel refused this zone for the block";
+	case -EINTR:
+		return "timed out: the kernel was still migrating pages away";
+	case -ENOENT:
+		return "the block vanished (removed meanwhile)";
+	case -EROFS:
+		return "sysfs is read-only";
+	case -EACCES:
+		return "permission denied: run as root";
+	default:
+		return NULL;
+	}
+}
+
+static void select_targets(struct run *r, int argc, char **argv, void (*usage)(FILE *))
+{
+	struct mo_memory *mem = r->mem;
+
+	for (int i = 0; i < argc; i++) {
+		struct target t;
+		int e = parse_target(argv[i], mem->block_size, &t);
+		size_t hits = 0;
+
+		if (e == -ERANGE)
+			usage_error(usage, "'%s' is not a whole number of %llu-byte blocks",
+				    argv[i], (unsigned long long)mem->block_size);
+		if (e < 0)
+			usage_error(usage, "'%s' is not a block, range or size", argv[i]);
+		if (t.kind == TARGET_SIZE) {
+			uint64_t want = t.size / mem->block_size;
+
+			/* Online takes the lowest offline blocks, offline the highest online. */
+			for (size_t k = 0; k < mem->n_blocks && hits < want; k++) {
+				size_t j = r->offline ? mem->n_blocks - 1 - k : k;
+				struct mo_block *b = &mem->blocks[j];
+
+				if (r->selected[j] || b->state != (r->offline ? MO_STATE_ONLINE :
+									       MO_STATE_OFFLINE))
+					continue;
+				r->selected[j] = true;
+				hits++;
+			}
+			if (hits < want)
+				errx(EXIT_FAIL, "%s: only %zu %s blocks to choose from", argv[i],
+				     hits, r->offline ? "online" : "offline");
+			continue;
+		}
+		for (size_t j = 0; j < mem->n_blocks; j++) {
+			if (mem->blocks[j].id < t.first || mem->blocks[j].id > t.last)
+				continue;
+			r->selected[j] = true;
+			hits++;
+		}
+		if (!hits)
+			errx(EXIT_FAIL, "%s: no such memory block in %s/devices/system/memory",
+			     argv[i], mo_sys_dir(r->ctl->ctx));
+	}
+}
+
+static int exit_code(const struct run *r)
+{
+	if (!r->counts[FAILED])
+		return EXIT_OK;
+	return r->counts[DONE] + r->counts[ALREADY] ? EXIT_PARTIAL : EXIT_FAIL;
+}
+
+static void refuse_read_only(const struct run *r)
+{
+	if (!r->dry_run && mo_sys_read_only(r->ctl->ctx))
+		errx(EXIT_FAIL, "%s is mounted read-only: block states cannot change here "
+		     "(a container?)", mo_sys_dir(r->ctl->ctx));
+}
+
+static void begin_output(struct run *r)
+{
+	if (r->ctl->json) {
+		json_begin(&r->json, stdout);
+		json_array(&r->json, "blocks");
+	}
+}
+
+static void end_output(struct run *r)
+{
+	if (!r->ctl->json)
+		return;
+	json_close(&r->json, ']');
+	json_object(&r->json, "summary");
+	for (int o = 0; o < OUTCOME__MAX; o++)
+		json_u64(&r->json, outcome_names[o], r->counts[o]);
+	json_close(&r->json, '}');
+	json_end(&r->json);
+}
+
+/* ---- online ---- */
+
+static void online_one(struct run *r, const struct mo_policy *p, struct mo_usage *u,
+		       enum mo_choice forced, struct mo_block *b)
+{
+	struct mo_decision d;
+	const char *action;
+	int e;
+
+	if (b->error) {
+		report(r, b, FAILED, NULL, b->error, "its state could not be read");
+		return;
+	}
+	if (b->state == MO_STATE_ONLINE) {
+		report(r, b, ALREADY, NULL, 0, NULL);
+		return;
+	}
+	if (b->state != MO_STATE_OFFLINE) {
+		report(r, b, FAILED, NULL, 0, "it is going offline");
+		return;
+	}
+	mo_policy_decide(p, b, r->mem->block_size, u, forced, &d);
+	if (d.skip) {
+		report(r, b, d.impossible ? FAILED : SKIPPED, NULL, 0, d.reason);
+		return;
+	}
+	action = mo_online_type_word(d.type);
+	if (r->dry_run) {
+		/* Count it as if done, so the ratio evolves as it would for real. */
+		mo_usage_add(u, b->node, d.type == MO_ONLINE_MOVABLE ||
+			     (d.type == MO_ONLINE_DEFAULT && b->zone == MO_ZONE_MOVABLE),
+			     r->mem->block_size);
+		report(r, b, DONE, action, 0, d.reason);
+		return;
+	}
+	e = mo_block_set_state(r->ctl->ctx, b, d.type);
+	if (e == 0 || e == -EALREADY) {
+		mo_usage_add(u, b->node, b->have_zones && b->zone == MO_ZONE_MOVABLE,
+			     r->mem->block_size);
+		report(r, b, e ? ALREADY : DONE, action, 0, d.reason);
+		return;
+	}
+	report(r, b, FAILED, action, e, explain(e, false));
+}
+
+static void __attribute__((noreturn)) online_usage(FILE *out)
+{
+	fputs("Usage:\n"
+	      " memonline online [options] <memoryN|N|N-M|0xSTART-0xEND|SIZE>...\n"
+	      " memonline online [options] --all\n"
+	      "\n"
+	      "Online offline memory blocks into the zone the policy chooses.\n"
+	      "\n"
+	      "Options:\n"
+	      " -a, --all            every offline block\n"
+	      " -z, --zone <zone>    movable, kernel or default instead of the policy\n"
+	      " -n, --dry-run        say what would be done, change nothing\n"
+	      " -J, --json           JSON output\n",
+	      out);
+	exit(out == stderr ? EXIT_USAGE : EXIT_OK);
+}
+
+int cmd_online(struct control *ctl, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		COMMON_LONGOPTS,
+		{ "all", no_argument, NULL, 'a' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "json", no_argument, NULL, 'J' },
+		{ "zone", required_argument, NULL, 'z' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct run r = { .ctl = ctl };
+	enum mo_choice forced = MO_CHOICE__MAX;
+	struct mo_policy *p;
+	struct mo_usage u;
+	bool all = false;
+	int c;
+
+	while ((c = getopt_long(argc, argv, COMMON_SHORTOPTS "anJz:", longopts, NULL)) != -1) {
+		if (common_option(ctl, c, optarg, online_usage))
+			continue;
+		switch (c) {
+		case 'a':
+			all = true;
+			break;
+		case 'n':
+			r.dry_run = true;
+			break;
+		case 'J':
+			ctl->json = true;
+			break;
+		case 'z':
+			forced = mo_choice_from_name(optarg);
+			if (forced != MO_CHOICE_MOVABLE && forced != MO_CHOICE_KERNEL &&
+			    forced != MO_CHOICE_DEFAULT)
+				usage_error(online_usage,
+					    "--zone: '%s' is not movable, kernel or default",
+					    optarg);
+			break;
+		default:
+			online_usage(stderr);
+		}
+	}
+	if (all == (optind < argc))
+		usage_error(online_usage, "online: give blocks, a range, a size, or --all");
+
+	p = load_policy(ctl);
+	r.mem = scan_memory(ctl, MO_SCAN_SOURCE);
+	r.selected = calloc(r.mem->n_blocks + 1, sizeof(bool));
+	if (!r.selected)
+		errx(EXIT_FAIL, "out of memory");
+	if (all) {
+		for (size_t i = 0; i < r.mem->n_blocks; i++)
+			r.selected[i] = r.mem->blocks[i].state == MO_STATE_OFFLINE;
+	} else {
+		select_targets(&r, argc - optind, argv + optind, online_usage);
+	}
+	refuse_read_only(&r);
+	if (ctl->verbose && r.mem->auto_online != MO_AUTO_OFFLINE &&
+	    r.mem->auto_online != MO_AUTO_UNKNOWN)
+		warnx("note: the kernel onlines new memory itself (auto_online_blocks=%s)",
+		      mo_auto_online_name(r.mem->auto_online));
+
+	mo_usage_from_memory(r.mem, &u);
+	begin_output(&r);
+	/* Lowest first: kernel zones grow upwards from boot memory. */
+	for (size_t i = 0; i < r.mem->n_blocks; i++)
+		if (r.selected[i])
+			online_one(&r, p, &u, forced, &r.mem->blocks[i]);
+	end_output(&r);
+	if (!ctl->json && all && r.counts[DONE] + r.counts[FAILED] + r.counts[SKIPPED] == 0)
+		printf("nothing to online: no offline blocks\n");
+
+	free(r.selected);
+	mo_memory_free(r.mem);
+	mo_policy_free(p);
+	return exit_code(&r);
+}
+
+/* ---- offline ---- */
+
+static void on_alarm(int sig)
+{
+	(void)sig; /* only there to interrupt the write with EINTR */
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * Offlining migrates every page away and the kernel retries for as long as
+ * it takes; a pending signal stops it with EINTR (mm/memory_hotplug.c).
+ * The timer is that signal.
+ */
+static int offline_bounded(struct run *r, struct mo_block *b, double deadline)
+{
+	struct itimerval it = { 0 };
+	double left = deadline - now();
+	int e;
+
+	if (left <= 0)
+		return -ETIME;
+	it.it_value.tv_sec = (time_t)left;
+	it.it_value.tv_usec = (suseconds_t)((left - (time_t)left) * 1e6);
+	setitimer(ITIMER_REAL, &it, NULL);
+	e = mo_block_set_state(r->ctl->ctx, b, MO_OFFLINE);
+	memset(&it, 0, sizeof(it));
+	setitimer(ITIMER_REAL, &it, NULL);
+	return e;
+}
+
+static void __attribute__((noreturn)) offline_usage(FILE *out)
+{
+	fputs("Usage:\n"
+	      " memonline offline [options] <memoryN|N|N-M|0xSTART-0xEND|SIZE>...\n"
+	      "\n"
+	      "Offline memory blocks, highest first, to prepare an unplug.\n"
+	      "\n"
+	      "Options:\n"
+	      " -t, --timeout <sec>  give up after this long (default 120)\n"
+	      " -n, --dry-run        say what would be done, change nothing\n"
+	      " -J, --json           JSON output\n",
+	      out);
+	exit(out == stderr ? EXIT_USAGE : EXIT_OK);
+}
+
+int cmd_offline(struct control *ctl, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		COMMON_LONGOPTS,
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "json", no_argument, NULL, 'J' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct sigaction sa = { .sa_handler = on_alarm }; /* no SA_RESTART */
+	struct run r = { .ctl = ctl, .offline = true };
+	uint64_t timeout = 120;
+	double deadline;
+	int c;
+
+	while ((c = getopt_long(argc, argv, COMMON_SHORTOPTS "nJt:", longopts, NULL)) != -1) {
+		if (common_option(ctl, c, optarg, offline_usage))
+			continue;
+		switch (c) {
+		case 'n':
+			r.dry_run = true;
+			break;
+		case 'J':
+			ctl->json = true;
+			break;
+		case 't':
+			if (mo_parse_u64(optarg, 10, &timeout) < 0 || !timeout ||
+			    timeout > 86400)
+				usage_error(offline_usage,
+					    "--timeout: '%s' is not a number of seconds from 1 to "
+					    "86400", optarg);
+			break;
+		default:
+			offline_usage(stderr);
+		}
+	}
+	if (optind >= argc)
+		usage_error(offline_usage, "offline: give blocks, a range or a size");
+
+	r.mem = scan_memory(ctl, 0);
+	r.selected = calloc(r.mem->n_blocks + 1, sizeof(bool));
+	if (!r.selected)
+		errx(EXIT_FAIL, "out of memory");
+	select_targets(&r, argc - optind, argv + optind, offline_usage);
+	refuse_read_only(&r);
+	sigaction(SIGALRM, &sa, NULL);
+
+	deadline = now() + timeout;
+	begin_output(&r);
+	/* Highest first: the top of memory is where ZONE_MOVABLE lives. */
+	for (size_t i = r.mem->n_blocks; i-- > 0;) {
+		struct mo_block *b = &r.mem->blocks[i];
+		int e;
+
+		if (!r.selected[i])
+			continue;
+		if (b->error) {
+			report(&r, b, FAILED, NULL, b->error, "its state could not be read");
+			continue;
+		}
+		if (b->state == MO_STATE_OFFLINE) {
+			report(&r, b, ALREADY, NULL, 0, NULL);
+			continue;
+		}
+		if (r.dry_run) {
+			report(&r, b, DONE, "offline", 0, NULL);
+			continue;
+		}
+		e = offline_bounded(&r, b, deadline);
+		if (e == -ETIME)
+			report(&r, b, FAILED, "offline", 0, "not tried: --timeout reached");
+		else if (e == 0 || e == -EALREADY)
+			report(&r, b, e ? ALREADY : DONE, "offline", 0, NULL);
+		else
+			report(&r, b, FAILED, "offline", e, explain(e, true));
+	}
+	end_output(&r);
+	free(r.selected);
+	mo_memory_free(r.mem);
+	return exit_code(&r);
+}

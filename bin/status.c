@@ -1,0 +1,383 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* memonline status: the kernel's settings, the blocks, zones and ratio. */
+#include <errno.h>
+#include <libsmartcols.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+/* Rows of the zone table: the kernel's zones, then two of our own. */
+enum { ZONE_ROW_SPANS = MO_ZONE__MAX, ZONE_ROW_UNKNOWN, ZONE_ROWS };
+
+struct tally {
+	uint64_t n;
+	uint64_t bytes;
+};
+
+struct node_tally {
+	struct tally kernel, movable, offline;
+};
+
+struct summary {
+	struct tally online, offline, going_offline, bad;
+	struct tally zone[ZONE_ROWS];
+	struct node_tally node[MO_MAX_NODES + 1]; /* last: blocks without a node */
+	struct mo_usage usage;
+	bool have_nodes;
+};
+
+static void add(struct tally *t, uint64_t bytes)
+{
+	t->n++;
+	t->bytes += bytes;
+}
+
+static void summarize(const struct mo_memory *mem, struct summary *s)
+{
+	uint64_t bs = mem->block_size;
+
+	memset(s, 0, sizeof(*s));
+	mo_usage_from_memory(mem, &s->usage);
+	for (size_t i = 0; i < mem->n_blocks; i++) {
+		const struct mo_block *b = &mem->blocks[i];
+		int node = b->node >= 0 && b->node < MO_MAX_NODES ? b->node : MO_MAX_NODES;
+		struct node_tally *nt = &s->node[node];
+
+		if (b->node >= 0)
+			s->have_nodes = true;
+		switch (b->state) {
+		case MO_STATE_ONLINE:
+		case MO_STATE_GOING_OFFLINE:
+			add(b->state == MO_STATE_ONLINE ? &s->online : &s->going_offline, bs);
+			if (!b->have_zones)
+				add(&s->zone[ZONE_ROW_UNKNOWN], bs);
+			else if (b->zone < 0)
+				add(&s->zone[ZONE_ROW_SPANS], bs);
+			else
+				add(&s->zone[b->zone], bs);
+			add(b->have_zones && b->zone == MO_ZONE_MOVABLE ? &nt->movable : &nt->kernel,
+			    bs);
+			break;
+		case MO_STATE_OFFLINE:
+			add(&s->offline, bs);
+			add(&nt->offline, bs);
+			break;
+		default:
+			add(&s->bad, bs);
+			break;
+		}
+	}
+}
+
+static const char *zone_row_name(int row)
+{
+	if (row == ZONE_ROW_SPANS)
+		return "none"; /* the block spans zones or nodes */
+	if (row == ZONE_ROW_UNKNOWN)
+		return "unknown"; /* no valid_zones: kernel without MEMORY_HOTREMOVE */
+	return mo_zone_name(row);
+}
+
+/* Who onlines memory the kernel adds from now on, in words. */
+static const char *new_memory_owner(enum mo_auto_online a)
+{
+	switch (a) {
+	case MO_AUTO_OFFLINE:
+		return "left offline by the kernel: a udev rule or memonline watch must online it";
+	case MO_AUTO_ONLINE:
+		return "onlined by the kernel itself, into its default zone";
+	case MO_AUTO_ONLINE_KERNEL:
+		return "onlined by the kernel itself, into a kernel zone";
+	case MO_AUTO_ONLINE_MOVABLE:
+		return "onlined by the kernel itself, into ZONE_MOVABLE";
+	default:
+		return "unknown (auto_online_blocks is missing or unreadable)";
+	}
+}
+
+/* movable as a percentage of kernel memory, -1 when there is no kernel memory. */
+static long long ratio_percent(uint64_t movable, uint64_t kernel)
+{
+	if (!kernel)
+		return -1;
+	return (long long)(((unsigned __int128)movable * 100 + kernel / 2) / kernel);
+}
+
+static void print_json(const struct mo_memory *mem, const struct summary *s,
+		       const struct mo_policy *p)
+{
+	const struct mo_hotplug_params *hp = &mem->params;
+	long long ratio = ratio_percent(s->usage.movable, s->usage.kernel);
+	struct json j;
+
+	json_begin(&j, stdout);
+	json_u64(&j, "block_size", mem->block_size);
+	json_str(&j, "auto_online_blocks", mo_auto_online_name(mem->auto_online));
+	json_bool(&j, "kernel_onlines_new_memory",
+		  mem->auto_online != MO_AUTO_OFFLINE && mem->auto_online != MO_AUTO_UNKNOWN);
+
+	json_object(&j, "kernel_policy");
+	if (hp->online_policy[0])
+		json_str(&j, "online_policy", hp->online_policy);
+	else
+		json_null(&j, "online_policy");
+	if (hp->auto_movable_ratio >= 0)
+		json_int(&j, "auto_movable_ratio", hp->auto_movable_ratio);
+	else
+		json_null(&j, "auto_movable_ratio");
+	if (hp->auto_movable_numa_aware >= 0)
+		json_bool(&j, "auto_movable_numa_aware", hp->auto_movable_numa_aware);
+	else
+		json_null(&j, "auto_movable_numa_aware");
+	if (hp->memmap_on_memory[0])
+		json_str(&j, "memmap_on_memory", hp->memmap_on_memory);
+	else
+		json_null(&j, "memmap_on_memory");
+	json_close(&j, '}');
+
+	json_object(&j, "policy");
+	json_str(&j, "zone", mo_choice_name(mo_policy_zone(p)));
+	json_u64(&j, "ratio", mo_policy_ratio(p));
+	json_bool(&j, "numa_aware", mo_policy_numa_aware(p));
+	json_str(&j, "auto_online", mo_policy_auto_online(p) == MO_AUTO_CORRECT ?
+					    "correct" : "step-aside");
+	json_close(&j, '}');
+
+	json_object(&j, "blocks");
+	json_u64(&j, "total", mem->n_blocks);
+	json_u64(&j, "online", s->online.n);
+	json_u64(&j, "offline", s->offline.n);
+	json_u64(&j, "going_offline", s->going_offline.n);
+	json_u64(&j, "unreadable", s->bad.n);
+	json_close(&j, '}');
+	json_object(&j, "bytes");
+	json_u64(&j, "online", s->online.bytes);
+	json_u64(&j, "offline", s->offline.bytes);
+	json_u64(&j, "going_offline", s->going_offline.bytes);
+	json_u64(&j, "kernel", s->usage.kernel);
+	json_u64(&j, "movable", s->usage.movable);
+	json_close(&j, '}');
+	if (ratio >= 0)
+		json_int(&j, "movable_ratio", ratio);
+	else
+		json_null(&j, "movable_ratio");
+
+	json_array(&j, "zones");
+	for (int z = 0; z < ZONE_ROWS; z++) {
+		if (!s->zone[z].n)
+			continue;
+		json_object(&j, NULL);
+		json_str(&j, "zone", zone_row_name(z));
+		json_u64(&j, "blocks", s->zone[z].n);
+		json_u64(&j, "bytes", s->zone[z].bytes);
+		json_close(&j, '}');
+	}
+	json_close(&j, ']');
+
+	json_array(&j, "nodes");
+	for (int n = 0; n <= MO_MAX_NODES; n++) {
+		const struct node_tally *nt = &s->node[n];
+
+		if (!nt->kernel.n && !nt->movable.n && !nt->offline.n)
+			continue;
+		json_object(&j, NULL);
+		if (n < MO_MAX_NODES)
+			json_int(&j, "node", n);
+		else
+			json_null(&j, "node");
+		json_u64(&j, "kernel", nt->kernel.bytes);
+		json_u64(&j, "movable", nt->movable.bytes);
+		json_u64(&j, "offline", nt->offline.bytes);
+		ratio = ratio_percent(nt->movable.bytes, nt->kernel.bytes);
+		if (ratio >= 0)
+			json_int(&j, "movable_ratio", ratio);
+		else
+			json_null(&j, "movable_ratio");
+		json_close(&j, '}');
+	}
+	json_close(&j, ']');
+	json_end(&j);
+}
+
+static void cell(struct libscols_line *ln, size_t col, const char *s)
+{
+	if (scols_line_set_data(ln, col, s) != 0)
+		errx(EXIT_FAIL, "out of memory");
+}
+
+static void cell_size(struct libscols_line *ln, size_t col, uint64_t bytes)
+{
+	char buf[32];
+
+	size_human(bytes, buf, sizeof(buf));
+	cell(ln, col, buf);
+}
+
+static struct libscols_table *new_table(const char *const *cols, size_t n)
+{
+	struct libscols_table *tb = scols_new_table();
+
+	if (!tb)
+		errx(EXIT_FAIL, "out of memory");
+	for (size_t i = 0; i < n; i++)
+		if (!scols_table_new_column(tb, cols[i], 0, i ? SCOLS_FL_RIGHT : 0))
+			errx(EXIT_FAIL, "out of memory");
+	return tb;
+}
+
+static void print_zone_table(const struct summary *s)
+{
+	static const char *const cols[] = { "ZONE", "BLOCKS", "SIZE" };
+	struct libscols_table *tb = new_table(cols, ARRAY_SIZE(cols));
+	char buf[32];
+
+	for (int z = 0; z < ZONE_ROWS; z++) {
+		struct libscols_line *ln;
+
+		if (!s->zone[z].n)
+			continue;
+		ln = scols_table_new_line(tb, NULL);
+		if (!ln)
+			errx(EXIT_FAIL, "out of memory");
+		cell(ln, 0, zone_row_name(z));
+		snprintf(buf, sizeof(buf), "%llu", (unsigned long long)s->zone[z].n);
+		cell(ln, 1, buf);
+		cell_size(ln, 2, s->zone[z].bytes);
+	}
+	scols_print_table(tb);
+	scols_unref_table(tb);
+}
+
+static void print_node_table(const struct summary *s)
+{
+	static const char *const cols[] = { "NODE", "KERNEL", "MOVABLE", "OFFLINE", "RATIO" };
+	struct libscols_table *tb = new_table(cols, ARRAY_SIZE(cols));
+	char buf[32];
+
+	for (int n = 0; n <= MO_MAX_NODES; n++) {
+		const struct node_tally *nt = &s->node[n];
+		struct libscols_line *ln;
+		long long ratio;
+
+		if (!nt->kernel.n && !nt->movable.n && !nt->offline.n)
+			continue;
+		ln = scols_table_new_line(tb, NULL);
+		if (!ln)
+			errx(EXIT_FAIL, "out of memory");
+		snprintf(buf, sizeof(buf), "%d", n);
+		cell(ln, 0, n < MO_MAX_NODES ? buf : "-");
+		cell_size(ln, 1, nt->kernel.bytes);
+		cell_size(ln, 2, nt->movable.bytes);
+		cell_size(ln, 3, nt->offline.bytes);
+		ratio = ratio_percent(nt->movable.bytes, nt->kernel.bytes);
+		snprintf(buf, sizeof(buf), "%lld%%", ratio);
+		cell(ln, 4, ratio >= 0 ? buf : "-");
+	}
+	scols_print_table(tb);
+	scols_unref_table(tb);
+}
+
+static void print_text(const struct mo_memory *mem, const struct summary *s,
+		       const struct mo_policy *p)
+{
+	const struct mo_hotplug_params *hp = &mem->params;
+	long long ratio = ratio_percent(s->usage.movable, s->usage.kernel);
+	char a[32], b[32], c[32];
+
+	size_human(mem->block_size, a, sizeof(a));
+	printf("Block size:          %s\n", a);
+	printf("Blocks:              %zu (%llu online, %llu offline", mem->n_blocks,
+	       (unsigned long long)s->online.n, (unsigned long long)s->offline.n);
+	if (s->going_offline.n)
+		printf(", %llu going offline", (unsigned long long)s->going_offline.n);
+	if (s->bad.n)
+		printf(", %llu unreadable", (unsigned long long)s->bad.n);
+	printf(")\n");
+	size_human(s->online.bytes, a, sizeof(a));
+	size_human(s->usage.kernel, b, sizeof(b));
+	size_human(s->usage.movable, c, sizeof(c));
+	printf("Online memory:       %s (kernel %s, movable %s)\n", a, b, c);
+	size_human(s->offline.bytes, a, sizeof(a));
+	printf("Offline memory:      %s\n", a);
+	if (ratio >= 0)
+		printf("Movable:kernel:      %lld%% (memonline's budget %u%%)\n", ratio,
+		       mo_policy_ratio(p));
+	else
+		printf("Movable:kernel:      - (no kernel memory online)\n");
+	printf("auto_online_blocks:  %s\n", mo_auto_online_name(mem->auto_online));
+	printf("New memory:          %s\n", new_memory_owner(mem->auto_online));
+	if (hp->online_policy[0]) {
+		printf("Kernel policy:       %s", hp->online_policy);
+		if (hp->auto_movable_ratio >= 0)
+			printf(", auto_movable_ratio %d%%", hp->auto_movable_ratio);
+		if (hp->auto_movable_numa_aware >= 0)
+			printf(", numa-aware %s", hp->auto_movable_numa_aware ? "yes" : "no");
+		if (hp->memmap_on_memory[0])
+			printf(", memmap_on_memory %s", hp->memmap_on_memory);
+		printf("\n");
+	}
+	printf("memonline policy:    zone %s, ratio %u%%, numa-aware %s, auto-online %s\n",
+	       mo_choice_name(mo_policy_zone(p)), mo_policy_ratio(p),
+	       mo_policy_numa_aware(p) ? "yes" : "no",
+	       mo_policy_auto_online(p) == MO_AUTO_CORRECT ? "correct" : "step-aside");
+	printf("\n");
+	print_zone_table(s);
+	if (s->have_nodes) {
+		printf("\n");
+		print_node_table(s);
+	}
+}
+
+static void __attribute__((noreturn)) usage(FILE *out)
+{
+	fputs("Usage:\n"
+	      " memonline status [--json]\n"
+	      "\n"
+	      "Show the kernel's hotplug settings, the blocks by zone and node,\n"
+	      "and the movable:kernel ratio.\n"
+	      "\n"
+	      "Options:\n"
+	      " -J, --json     JSON output\n",
+	      out);
+	exit(out == stderr ? EXIT_USAGE : EXIT_OK);
+}
+
+int cmd_status(struct control *ctl, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		COMMON_LONGOPTS,
+		{ "json", no_argument, NULL, 'J' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct mo_policy *p;
+	struct mo_memory *mem;
+	struct summary *s;
+	int c;
+
+	while ((c = getopt_long(argc, argv, COMMON_SHORTOPTS "J", longopts, NULL)) != -1) {
+		if (common_option(ctl, c, optarg, usage))
+			continue;
+		if (c == 'J')
+			ctl->json = true;
+		else
+			usage(stderr);
+	}
+	if (optind < argc)
+		usage_error(usage, "status: unexpected argument '%s'", argv[optind]);
+
+	p = load_policy(ctl);
+	mem = scan_memory(ctl, 0);
+	s = malloc(sizeof(*s));
+	if (!s)
+		errx(EXIT_FAIL, "out of memory");
+	summarize(mem, s);
+	if (ctl->json)
+		print_json(mem, s, p);
+	else
+		print_text(mem, s, p);
+	free(s);
+	mo_memory_free(mem);
+	mo_policy_free(p);
+	return EXIT_OK;
+}

@@ -1,0 +1,316 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* Reading the memory-block model from sysfs. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+static int read_block_attr(int memfd, unsigned long id, const char *attr, char *buf,
+			   size_t size)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "memory%lu/%s", id, attr);
+	return mo_read_attr(memfd, path, buf, size);
+}
+
+static int read_block(int memfd, struct mo_block *b)
+{
+	char buf[MO_VALUE_MAX];
+	enum mo_state state;
+	unsigned zones;
+	int first, r;
+
+	b->bad_attr = "state";
+	r = read_block_attr(memfd, b->id, "state", buf, sizeof(buf));
+	if (r < 0)
+		return r;
+	r = mo_parse_state(buf, &state);
+	if (r < 0)
+		return r;
+	b->state = state;
+
+	b->bad_attr = "valid_zones";
+
+	/* Without MEMORY_HOTREMOVE there is no valid_zones: that is normal. */
+	r = read_block_attr(memfd, b->id, "valid_zones", buf, sizeof(buf));
+	if (r == -ENOENT) {
+		b->have_zones = false;
+		b->zones = MO_ZONES_NONE;
+		b->zone = -1;
+		b->bad_attr = NULL;
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	r = mo_parse_valid_zones(buf, &zones, &first);
+	if (r < 0)
+		return r;
+	b->have_zones = true;
+	b->zones = zones;
+	b->zone = first;
+	b->bad_attr = NULL;
+	return 0;
+}
+
+int mo_block_refresh(struct mo_ctx *ctx, struct mo_block *b)
+{
+	struct mo_block copy = *b;
+	int memfd = mo_memory_fd(ctx);
+	int r;
+
+	if (memfd < 0)
+		return memfd;
+	r = read_block(memfd, &copy);
+	if (r < 0)
+		return r;
+	*b = copy;
+	return 0;
+}
+
+int mo_read_auto_online(struct mo_ctx *ctx, enum mo_auto_online *ret)
+{
+	char buf[MO_VALUE_MAX];
+	int memfd = mo_memory_fd(ctx);
+	int r;
+
+	if (memfd < 0)
+		return memfd;
+	r = mo_read_attr(memfd, "auto_online_blocks", buf, sizeof(buf));
+	if (r < 0)
+		return r;
+	return mo_parse_auto_online(buf, ret);
+}
+
+static void read_params(struct mo_ctx *ctx, struct mo_hotplug_params *p)
+{
+	char path[128], buf[MO_VALUE_MAX];
+	uint64_t v;
+
+	memset(p, 0, sizeof(*p));
+	p->auto_movable_ratio = p->auto_movable_numa_aware = -1;
+
+#define PARAM(name) (snprintf(path, sizeof(path), MO_HOTPLUG_PARAMS_DIR "/%s", name), \
+		     mo_read_attr(mo_sys_fd(ctx), path, buf, sizeof(buf)) >= 0)
+	if (PARAM("online_policy") && strlen(buf) < sizeof(p->online_policy))
+		strcpy(p->online_policy, buf);
+	if (PARAM("auto_movable_ratio") && mo_parse_u64(buf, 10, &v) == 0 && v <= INT32_MAX)
+		p->auto_movable_ratio = v;
+	if (PARAM("auto_movable_numa_aware") && (buf[0] == 'Y' || buf[0] == 'N') && !buf[1])
+		p->auto_movable_numa_aware = buf[0] == 'Y';
+	if (PARAM("memmap_on_memory") && strlen(buf) < sizeof(p->memmap_on_memory))
+		strcpy(p->memmap_on_memory, buf);
+#undef PARAM
+}
+
+static int cmp_block(const void *a, const void *b)
+{
+	const struct mo_block *x = a, *y = b;
+
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+struct mo_block *mo_memory_find(const struct mo_memory *mem, unsigned long id)
+{
+	struct mo_block key = { .id = id };
+
+	return bsearch(&key, mem->blocks, mem->n_blocks, sizeof(key), cmp_block);
+}
+
+/*
+ * Node links: one directory read per node (node/nodeY/memoryN) instead of
+ * one per block.  Links are created after the block, so a new block may
+ * have none yet.
+ */
+static void read_nodes(struct mo_ctx *ctx, struct mo_memory *mem)
+{
+	int nodefd = openat(mo_sys_fd(ctx), MO_NODE_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *nodes;
+	struct dirent *de;
+
+	if (nodefd < 0)
+		return;
+	nodes = fdopendir(nodefd);
+	if (!nodes) {
+		close(nodefd);
+		return;
+	}
+	while ((de = readdir(nodes))) {
+		uint64_t node;
+		DIR *d;
+		struct dirent *me;
+		int fd;
+
+		if (strncmp(de->d_name, "node", 4) != 0 ||
+		    mo_parse_u64(de->d_name + 4, 10, &node) < 0 || node > INT32_MAX)
+			continue;
+		fd = openat(nodefd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		d = fdopendir(fd);
+		if (!d) {
+			close(fd);
+			continue;
+		}
+		while ((me = readdir(d))) {
+			unsigned long id;
+			struct mo_block *b;
+
+			if (mo_parse_block_name(me->d_name, &id) < 0)
+				continue;
+			b = mo_memory_find(mem, id);
+			if (b)
+				b->node = node;
+		}
+		closedir(d);
+	}
+	closedir(nodes);
+}
+
+int mo_block_read_node(struct mo_ctx *ctx, unsigned long id)
+{
+	int memfd = mo_memory_fd(ctx);
+	char path[64];
+	DIR *d;
+	struct dirent *de;
+	int fd, node = -ENOENT;
+
+	if (memfd < 0)
+		return memfd;
+	snprintf(path, sizeof(path), "memory%lu", id);
+	fd = openat(memfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -errno;
+	}
+	while ((de = readdir(d))) {
+		uint64_t v;
+
+		if (strncmp(de->d_name, "node", 4) == 0 &&
+		    mo_parse_u64(de->d_name + 4, 10, &v) == 0 && v <= INT32_MAX) {
+			node = v;
+			break;
+		}
+	}
+	closedir(d);
+	return node;
+}
+
+static int read_block_size(int memfd, uint64_t *ret)
+{
+	char buf[MO_VALUE_MAX];
+	int r = mo_read_attr(memfd, "block_size_bytes", buf, sizeof(buf));
+
+	if (r < 0)
+		return r;
+	return mo_parse_block_size(buf, ret);
+}
+
+static int list_blocks(int memfd, struct mo_block **ret, size_t *ret_n)
+{
+	struct mo_block *blocks = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+	DIR *d;
+	int fd = dup(memfd);
+
+	if (fd < 0)
+		return -errno;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -errno;
+	}
+	rewinddir(d);
+	while ((de = readdir(d))) {
+		unsigned long id;
+
+		/* Skips memory_failure-like names, memory../ and memory1x alike. */
+		if (mo_parse_block_name(de->d_name, &id) < 0)
+			continue;
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 256;
+			struct mo_block *nb = realloc(blocks, ncap * sizeof(*nb));
+
+			if (!nb) {
+				free(blocks);
+				closedir(d);
+				return -ENOMEM;
+			}
+			blocks = nb;
+			cap = ncap;
+		}
+		blocks[n++] = (struct mo_block){ .id = id, .node = -1, .zone = -1 };
+	}
+	closedir(d);
+	qsort(blocks, n, sizeof(*blocks), cmp_block);
+	*ret = blocks;
+	*ret_n = n;
+	return 0;
+}
+
+int mo_memory_scan(struct mo_ctx *ctx, unsigned flags, struct mo_memory **ret)
+{
+	struct mo_memory *mem;
+	int memfd = mo_memory_fd(ctx);
+	size_t kept = 0;
+	int r;
+
+	if (memfd < 0)
+		return memfd == -ENOENT ? -ENODEV : memfd;
+	mem = calloc(1, sizeof(*mem));
+	if (!mem)
+		return -ENOMEM;
+
+	r = read_block_size(memfd, &mem->block_size);
+	if (r < 0)
+		goto fail;
+	if (mo_read_auto_online(ctx, &mem->auto_online) < 0)
+		mem->auto_online = MO_AUTO_UNKNOWN;
+	read_params(ctx, &mem->params);
+
+	r = list_blocks(memfd, &mem->blocks, &mem->n_blocks);
+	if (r < 0)
+		goto fail;
+	for (size_t i = 0; i < mem->n_blocks; i++) {
+		struct mo_block *b = &mem->blocks[i];
+
+		r = read_block(memfd, b);
+		/* Removed between readdir and read: it is simply gone. */
+		if (r == -ENOENT && b->state == MO_STATE_UNKNOWN)
+			continue;
+		/* One unreadable block does not hide the others: keep it, marked. */
+		if (r < 0) {
+			b->state = MO_STATE_UNKNOWN;
+			b->error = r;
+		}
+		mem->blocks[kept++] = *b;
+	}
+	mem->n_blocks = kept;
+
+	read_nodes(ctx, mem);
+	if (flags & MO_SCAN_SOURCE)
+		mo_classify_sources(ctx, mem);
+	*ret = mem;
+	return 0;
+fail:
+	mo_memory_free(mem);
+	return r;
+}
+
+void mo_memory_free(struct mo_memory *mem)
+{
+	if (!mem)
+		return;
+	free(mem->blocks);
+	free(mem);
+}

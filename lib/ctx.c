@@ -1,0 +1,281 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* The library context: where sysfs and procfs are, and how they are read. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <libmount.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+struct mo_ctx {
+	int refcount;
+	char *sys_dir;
+	char *proc_dir;
+	int sys_fd;
+	int proc_fd;
+	int memory_fd;
+	bool sys_ro;
+};
+
+/*
+ * Find where a filesystem type is mounted; prefer the conventional target
+ * (a second sysfs can be mounted elsewhere, e.g. inside a container tree).
+ */
+static int find_mount(struct libmnt_table *tb, const char *type, const char *usual,
+		      char **target, bool *ro)
+{
+	struct libmnt_iter *itr = mnt_new_iter(MNT_ITER_BACKWARD);
+	struct libmnt_fs *fs, *found = NULL;
+
+	if (!itr)
+		return -ENOMEM;
+	while (mnt_table_next_fs(tb, itr, &fs) == 0) {
+		if (!mnt_fs_match_fstype(fs, type))
+			continue;
+		if (!found || strcmp(mnt_fs_get_target(fs), usual) == 0)
+			found = fs;
+		if (strcmp(mnt_fs_get_target(found), usual) == 0)
+			break;
+	}
+	mnt_free_iter(itr);
+	if (!found)
+		return -ENODEV;
+	*target = strdup(mnt_fs_get_target(found));
+	if (!*target)
+		return -ENOMEM;
+	*ro = mnt_optstr_get_option(mnt_fs_get_vfs_options(found), "ro", NULL, NULL) == 0;
+	return 0;
+}
+
+static int locate_live(struct mo_ctx *ctx)
+{
+	struct libmnt_table *tb = mnt_new_table_from_file("/proc/self/mountinfo");
+	bool proc_ro;
+	int r;
+
+	if (!tb)
+		return -ENODEV; /* no procfs: nothing to go on */
+	r = find_mount(tb, "sysfs", "/sys", &ctx->sys_dir, &ctx->sys_ro);
+	if (r == 0)
+		r = find_mount(tb, "proc", "/proc", &ctx->proc_dir, &proc_ro);
+	mnt_unref_table(tb);
+	return r;
+}
+
+static int locate_sysroot(struct mo_ctx *ctx, const char *sysroot)
+{
+	if (asprintf(&ctx->sys_dir, "%s/sys", sysroot) < 0) {
+		ctx->sys_dir = NULL;
+		return -ENOMEM;
+	}
+	if (asprintf(&ctx->proc_dir, "%s/proc", sysroot) < 0) {
+		ctx->proc_dir = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int mo_new(const char *sysroot, struct mo_ctx **ret)
+{
+	struct mo_ctx *ctx = calloc(1, sizeof(*ctx));
+	int r;
+
+	if (!ctx)
+		return -ENOMEM;
+	ctx->refcount = 1;
+	ctx->sys_fd = ctx->proc_fd = ctx->memory_fd = -1;
+
+	r = sysroot ? locate_sysroot(ctx, sysroot) : locate_live(ctx);
+	if (r < 0)
+		goto fail;
+
+	ctx->sys_fd = open(ctx->sys_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (ctx->sys_fd < 0) {
+		r = -errno;
+		goto fail;
+	}
+	/* procfs is optional: only sources (iomem) and Xen knobs come from it. */
+	ctx->proc_fd = open(ctx->proc_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	*ret = ctx;
+	return 0;
+fail:
+	mo_unref(ctx);
+	return r;
+}
+
+struct mo_ctx *mo_ref(struct mo_ctx *ctx)
+{
+	if (ctx)
+		ctx->refcount++;
+	return ctx;
+}
+
+struct mo_ctx *mo_unref(struct mo_ctx *ctx)
+{
+	if (!ctx || --ctx->refcount > 0)
+		return NULL;
+	if (ctx->memory_fd >= 0)
+		close(ctx->memory_fd);
+	if (ctx->proc_fd >= 0)
+		close(ctx->proc_fd);
+	if (ctx->sys_fd >= 0)
+		close(ctx->sys_fd);
+	free(ctx->sys_dir);
+	free(ctx->proc_dir);
+	free(ctx);
+	return NULL;
+}
+
+const char *mo_sys_dir(const struct mo_ctx *ctx)
+{
+	return ctx->sys_dir;
+}
+
+const char *mo_proc_dir(const struct mo_ctx *ctx)
+{
+	return ctx->proc_dir;
+}
+
+bool mo_sys_read_only(const struct mo_ctx *ctx)
+{
+	return ctx->sys_ro;
+}
+
+int mo_sys_fd(const struct mo_ctx *ctx)
+{
+	return ctx->sys_fd;
+}
+
+int mo_proc_fd(const struct mo_ctx *ctx)
+{
+	return ctx->proc_fd;
+}
+
+int mo_memory_fd(const struct mo_ctx *ctx)
+{
+	struct mo_ctx *c = (struct mo_ctx *)ctx; /* opened on first use */
+
+	if (c->memory_fd < 0)
+		c->memory_fd = openat(c->sys_fd, MO_MEMORY_DIR,
+				      O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return c->memory_fd >= 0 ? c->memory_fd : -errno;
+}
+
+void mo_chomp(char *s, size_t *len)
+{
+	if (*len > 0 && s[*len - 1] == '\n')
+		s[--*len] = '\0';
+}
+
+ssize_t mo_read_attr(int dirfd, const char *path, char *buf, size_t size)
+{
+	size_t len = 0;
+	int fd, r = 0;
+
+	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	/* sysfs answers in one read; a regular file (a fixture) may not. */
+	while (len < size) {
+		ssize_t n = read(fd, buf + len, size - len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			r = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		len += n;
+	}
+	close(fd);
+	if (r < 0)
+		return r;
+	if (len == size)
+		return -EFBIG;
+	buf[len] = '\0';
+	if (memchr(buf, '\0', len))
+		return -EINVAL; /* binary junk is no sysfs value */
+	mo_chomp(buf, &len);
+	return len;
+}
+
+int mo_read_all(int dirfd, const char *path, size_t max, char **ret, size_t *ret_len)
+{
+	size_t len = 0, cap = 4096;
+	char *buf = malloc(cap);
+	int fd, r = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		free(buf);
+		return -errno;
+	}
+	for (;;) {
+		ssize_t n;
+
+		if (len + 1 >= cap) {
+			char *nb;
+
+			if (cap >= max) {
+				r = -EFBIG;
+				break;
+			}
+			cap *= 2;
+			nb = realloc(buf, cap);
+			if (!nb) {
+				r = -ENOMEM;
+				break;
+			}
+			buf = nb;
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		len += n;
+	}
+	close(fd);
+	if (r < 0) {
+		free(buf);
+		return r;
+	}
+	buf[len] = '\0';
+	*ret = buf;
+	if (ret_len)
+		*ret_len = len;
+	return 0;
+}
+
+int mo_write_attr(int dirfd, const char *path, const char *value)
+{
+	size_t len = strlen(value);
+	ssize_t n;
+	int fd, r = 0;
+
+	fd = openat(dirfd, path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, value, len);
+	if (n < 0)
+		r = -errno;
+	else if ((size_t)n != len)
+		r = -EIO; /* sysfs takes a store whole or not at all */
+	/* Some attributes report their error only on close. */
+	if (close(fd) < 0 && r == 0 && errno != EINTR)
+		r = -errno;
+	return r;
+}

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#ifndef MEMONLINE_INTERNAL_H
+#define MEMONLINE_INTERNAL_H
+
+#include "memonline.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Relative to the sysfs root: the one place these paths are spelled. */
+#define MO_MEMORY_DIR "devices/system/memory"
+#define MO_NODE_DIR "devices/system/node"
+#define MO_HOTPLUG_PARAMS_DIR "module/memory_hotplug/parameters"
+
+/* Longest value memonline reads from one sysfs attribute. */
+#define MO_VALUE_MAX 256
+
+/* Directory file descriptors of the two trees, opened by mo_new(). */
+int mo_sys_fd(const struct mo_ctx *ctx);
+int mo_proc_fd(const struct mo_ctx *ctx);
+int mo_memory_fd(const struct mo_ctx *ctx);
+
+/*
+ * Read one attribute below dirfd into buf, without the trailing newline.
+ * Returns its length, or -errno; -EFBIG when it does not fit in buf.
+ */
+ssize_t mo_read_attr(int dirfd, const char *path, char *buf, size_t size);
+/* Read a whole (small) file, NUL-terminated, into a malloc'ed buffer. */
+int mo_read_all(int dirfd, const char *path, size_t max, char **ret, size_t *len);
+/* Write value to an attribute, as one write(2) like echo does. */
+int mo_write_attr(int dirfd, const char *path, const char *value);
+
+/* Trim one trailing newline (sysfs values end in one). */
+void mo_chomp(char *s, size_t *len);
+
+/* The iomem resources that name a block's source. */
+struct mo_iomem_range {
+	uint64_t start, last;
+	enum mo_source source;
+};
+struct mo_iomem {
+	size_t n;
+	struct mo_iomem_range ranges[512];
+};
+int mo_iomem_parse(const char *text, struct mo_iomem *io);
+void mo_classify_sources(struct mo_ctx *ctx, struct mo_memory *mem);
+
+#endif

@@ -1,0 +1,257 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libmemonline: the memory-block model, the zone policy and the act of
+ * onlining, for tools that bring hot-added memory online.
+ *
+ * Every function returns 0 (or a count) on success and a negative errno on
+ * failure; nothing here prints or exits.  Output parameters are written only
+ * on success.
+ */
+#ifndef MEMONLINE_H
+#define MEMONLINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct mo_ctx;
+
+/*
+ * sysroot: the directory that holds sys/ and proc/ (a captured tree), or
+ * NULL for the running system, whose sysfs and procfs are found with
+ * libmount.
+ */
+int mo_new(const char *sysroot, struct mo_ctx **ret);
+struct mo_ctx *mo_ref(struct mo_ctx *ctx);
+struct mo_ctx *mo_unref(struct mo_ctx *ctx);
+
+/* Where sysfs and procfs are read from, e.g. "/sys" or "DIR/sys". */
+const char *mo_sys_dir(const struct mo_ctx *ctx);
+const char *mo_proc_dir(const struct mo_ctx *ctx);
+/* The running system's sysfs is mounted read-only (containers). */
+bool mo_sys_read_only(const struct mo_ctx *ctx);
+
+/* ---- Kernel words ---------------------------------------------------- */
+
+enum mo_state {
+	MO_STATE_UNKNOWN,
+	MO_STATE_ONLINE,
+	MO_STATE_OFFLINE,
+	MO_STATE_GOING_OFFLINE,
+};
+
+enum mo_zone {
+	MO_ZONE_DMA,
+	MO_ZONE_DMA32,
+	MO_ZONE_NORMAL,
+	MO_ZONE_HIGHMEM,
+	MO_ZONE_MOVABLE,
+	MO_ZONE_DEVICE,
+	MO_ZONE__MAX,
+};
+#define MO_ZONE_BIT(z) (1u << (z))
+/* valid_zones of an online block that spans zones or nodes reads "none". */
+#define MO_ZONES_NONE 0u
+
+/* What is written to a block's state file. */
+enum mo_online_type {
+	MO_ONLINE_DEFAULT, /* "online": the kernel chooses the zone */
+	MO_ONLINE_KERNEL,  /* "online_kernel" */
+	MO_ONLINE_MOVABLE, /* "online_movable" */
+	MO_OFFLINE,        /* "offline" */
+	MO_ONLINE_TYPE__MAX,
+};
+
+/* kernel auto_online_blocks: who onlines new blocks. */
+enum mo_auto_online {
+	MO_AUTO_UNKNOWN, /* file missing or unreadable */
+	MO_AUTO_OFFLINE,
+	MO_AUTO_ONLINE,
+	MO_AUTO_ONLINE_KERNEL,
+	MO_AUTO_ONLINE_MOVABLE,
+};
+
+enum mo_source {
+	MO_SOURCE_UNKNOWN,
+	MO_SOURCE_BOOT,
+	MO_SOURCE_VIRTIO_MEM,
+	MO_SOURCE_DIMM,
+	MO_SOURCE_XEN,
+	MO_SOURCE_HYPERV,
+	MO_SOURCE_KMEM,
+	MO_SOURCE__MAX,
+};
+
+const char *mo_state_name(enum mo_state s);
+const char *mo_zone_name(enum mo_zone z);
+const char *mo_online_type_word(enum mo_online_type t);
+const char *mo_auto_online_name(enum mo_auto_online a);
+const char *mo_source_name(enum mo_source s);
+int mo_source_from_name(const char *name); /* enum mo_source or -EINVAL */
+
+/* ---- Parsers of kernel files (pure; exposed for tests and fuzzing) --- */
+
+int mo_parse_state(const char *s, enum mo_state *ret);
+/* Zones as a bit mask; *first gets the first listed zone or -1 for "none". */
+int mo_parse_valid_zones(const char *s, unsigned *zones, int *first);
+int mo_parse_block_size(const char *s, uint64_t *ret);     /* hex, no 0x */
+int mo_parse_phys_index(const char *s, uint64_t *ret);     /* hex */
+int mo_parse_auto_online(const char *s, enum mo_auto_online *ret);
+int mo_parse_u64(const char *s, int base, uint64_t *ret);  /* whole line */
+/* "memory123" -> 123; a name that is not exactly memory<decimal> fails. */
+int mo_parse_block_name(const char *name, unsigned long *ret);
+/* "/devices/system/memory/memory123" (a uevent DEVPATH) -> 123. */
+int mo_parse_devpath(const char *devpath, unsigned long *ret);
+/* "512M", "1G", "4096" (bytes), K M G T P, binary units. */
+int mo_parse_size(const char *s, uint64_t *ret);
+
+/* ---- The model ------------------------------------------------------- */
+
+struct mo_block {
+	unsigned long id;      /* N of memoryN; phys_index is the same number */
+	enum mo_state state;
+	bool have_zones;       /* valid_zones exists (MEMORY_HOTREMOVE) */
+	unsigned zones;        /* MO_ZONE_BIT mask; MO_ZONES_NONE for "none" */
+	int zone;              /* online: its zone; offline: the kernel's default; -1 */
+	int node;              /* -1 when the block has no node link (yet) */
+	enum mo_source source;
+	int error;             /* -errno reading bad_attr: the block is unusable */
+	const char *bad_attr;  /* "state" or "valid_zones" */
+};
+
+struct mo_hotplug_params {
+	char online_policy[32]; /* "contig-zones", "auto-movable", "" if absent */
+	int auto_movable_ratio; /* percent, -1 if absent */
+	int auto_movable_numa_aware; /* 0/1, -1 if absent */
+	char memmap_on_memory[16];   /* "Y", "N", "force", "" if absent */
+};
+
+struct mo_memory {
+	uint64_t block_size;
+	enum mo_auto_online auto_online;
+	struct mo_hotplug_params params;
+	size_t n_blocks;
+	struct mo_block *blocks; /* sorted by id */
+};
+
+enum {
+	MO_SCAN_SOURCE = 1 << 0, /* classify each block's source (iomem, links) */
+};
+
+/*
+ * Read block size, kernel settings and every memoryN block.  Blocks that
+ * vanish while being read are left out; a missing valid_zones or node link
+ * is normal.  -ENODEV when the kernel has no memory blocks at all (built
+ * without MEMORY_HOTPLUG).
+ */
+int mo_memory_scan(struct mo_ctx *ctx, unsigned flags, struct mo_memory **ret);
+void mo_memory_free(struct mo_memory *mem);
+struct mo_block *mo_memory_find(const struct mo_memory *mem, unsigned long id);
+
+/* Re-read one block's state and zones into *b. -ENOENT when it vanished. */
+int mo_block_refresh(struct mo_ctx *ctx, struct mo_block *b);
+int mo_block_read_node(struct mo_ctx *ctx, unsigned long id);
+void mo_block_read_source(struct mo_ctx *ctx, uint64_t block_size, struct mo_block *b);
+
+int mo_read_auto_online(struct mo_ctx *ctx, enum mo_auto_online *ret);
+
+/* ---- Online memory, by zone and node: what the ratio is counted on --- */
+
+#define MO_MAX_NODES 64
+
+struct mo_usage {
+	uint64_t movable, kernel;                 /* online bytes, all nodes */
+	uint64_t node_movable[MO_MAX_NODES];
+	uint64_t node_kernel[MO_MAX_NODES];
+};
+
+void mo_usage_from_memory(const struct mo_memory *mem, struct mo_usage *u);
+/* Account one block of size bytes coming online in zone (or going away). */
+void mo_usage_add(struct mo_usage *u, int node, bool movable, uint64_t size);
+
+/* ---- The zone policy ------------------------------------------------- */
+
+enum mo_choice {
+	MO_CHOICE_AUTO,    /* movable within the ratio budget, else kernel */
+	MO_CHOICE_MOVABLE,
+	MO_CHOICE_KERNEL,
+	MO_CHOICE_DEFAULT, /* write "online": the kernel chooses */
+	MO_CHOICE_SKIP,    /* leave it offline: someone else owns it */
+	MO_CHOICE__MAX,
+};
+const char *mo_choice_name(enum mo_choice c);
+int mo_choice_from_name(const char *name); /* enum mo_choice or -EINVAL */
+
+struct mo_rule {
+	int source;       /* enum mo_source, or -1 for any */
+	int node;         /* or -1 for any */
+	enum mo_choice choice;
+	const char *file; /* where it was written; NULL for built-in */
+	unsigned line;
+};
+
+struct mo_policy;
+
+enum mo_auto_online_mode {
+	MO_AUTO_STEP_ASIDE, /* kernel auto-onlines: memonline does nothing */
+	MO_AUTO_CORRECT,    /* ... but moves blocks the kernel put in the wrong zone */
+};
+
+/* Where a configuration error was found. */
+struct mo_config_error {
+	char file[256];
+	unsigned line;   /* 0: the file as a whole */
+	char msg[160];
+};
+
+/* The built-in policy: right for most virtual machines. */
+int mo_policy_new_default(struct mo_policy **ret);
+/*
+ * Read FILE, then FILE.d/ *.conf in name order, over the built-in policy.
+ * A missing FILE and a missing FILE.d are not errors.  On -EINVAL (a bad
+ * line) *err says where and what; nothing is returned.
+ */
+int mo_policy_load(const char *file, struct mo_policy **ret, struct mo_config_error *err);
+void mo_policy_free(struct mo_policy *p);
+
+enum mo_choice mo_policy_zone(const struct mo_policy *p);
+unsigned mo_policy_ratio(const struct mo_policy *p);
+bool mo_policy_numa_aware(const struct mo_policy *p);
+enum mo_auto_online_mode mo_policy_auto_online(const struct mo_policy *p);
+size_t mo_policy_n_rules(const struct mo_policy *p);
+const struct mo_rule *mo_policy_rule(const struct mo_policy *p, size_t i);
+
+struct mo_decision {
+	enum mo_online_type type; /* meaningful unless skip */
+	bool skip;
+	bool impossible;          /* skipped: the forced zone is not valid here */
+	char reason[256];
+};
+
+/*
+ * Decide where one offline block goes, from facts only: no I/O.
+ * forced is a choice given on the command line, or MO_CHOICE__MAX for none.
+ */
+void mo_policy_decide(const struct mo_policy *p, const struct mo_block *b,
+		      uint64_t block_size, const struct mo_usage *u,
+		      enum mo_choice forced, struct mo_decision *d);
+
+/* ---- Applying a decision ---------------------------------------------- */
+
+/*
+ * Write type to memoryN/state and read the state back into *b.
+ * Returns 0 when the block changed, -EALREADY when it was already in the
+ * wanted state (the kernel, or another onliner, got there first: not an
+ * error), or the negative errno of the write (-EBUSY, -EPERM, ...), or
+ * -ENOENT when the block vanished.
+ */
+int mo_block_set_state(struct mo_ctx *ctx, struct mo_block *b, enum mo_online_type type);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

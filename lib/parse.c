@@ -1,0 +1,258 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* The kernel's words, and parsers for the values sysfs and users give us. */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+static const char *const state_names[] = {
+	[MO_STATE_UNKNOWN] = "unknown",
+	[MO_STATE_ONLINE] = "online",
+	[MO_STATE_OFFLINE] = "offline",
+	[MO_STATE_GOING_OFFLINE] = "going-offline",
+};
+
+/* As printed by valid_zones (mm/page_alloc.c zone_names). */
+static const char *const zone_names[] = {
+	[MO_ZONE_DMA] = "DMA",
+	[MO_ZONE_DMA32] = "DMA32",
+	[MO_ZONE_NORMAL] = "Normal",
+	[MO_ZONE_HIGHMEM] = "HighMem",
+	[MO_ZONE_MOVABLE] = "Movable",
+	[MO_ZONE_DEVICE] = "Device",
+};
+
+/* What drivers/base/memory.c state_store() accepts. */
+static const char *const online_type_words[] = {
+	[MO_ONLINE_DEFAULT] = "online",
+	[MO_ONLINE_KERNEL] = "online_kernel",
+	[MO_ONLINE_MOVABLE] = "online_movable",
+	[MO_OFFLINE] = "offline",
+};
+
+static const char *const auto_online_names[] = {
+	[MO_AUTO_UNKNOWN] = "unknown",
+	[MO_AUTO_OFFLINE] = "offline",
+	[MO_AUTO_ONLINE] = "online",
+	[MO_AUTO_ONLINE_KERNEL] = "online_kernel",
+	[MO_AUTO_ONLINE_MOVABLE] = "online_movable",
+};
+
+static const char *const source_names[] = {
+	[MO_SOURCE_UNKNOWN] = "unknown",
+	[MO_SOURCE_BOOT] = "boot",
+	[MO_SOURCE_VIRTIO_MEM] = "virtio-mem",
+	[MO_SOURCE_DIMM] = "dimm",
+	[MO_SOURCE_XEN] = "xen",
+	[MO_SOURCE_HYPERV] = "hyperv",
+	[MO_SOURCE_KMEM] = "kmem",
+};
+
+static const char *name_of(const char *const *table, size_t n, unsigned i)
+{
+	return i < n && table[i] ? table[i] : "?";
+}
+
+static int index_of(const char *const *table, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (table[i] && strcmp(table[i], s) == 0)
+			return i;
+	return -EINVAL;
+}
+
+const char *mo_state_name(enum mo_state s)
+{
+	return name_of(state_names, ARRAY_SIZE(state_names), s);
+}
+
+const char *mo_zone_name(enum mo_zone z)
+{
+	return name_of(zone_names, ARRAY_SIZE(zone_names), z);
+}
+
+const char *mo_online_type_word(enum mo_online_type t)
+{
+	return name_of(online_type_words, ARRAY_SIZE(online_type_words), t);
+}
+
+const char *mo_auto_online_name(enum mo_auto_online a)
+{
+	return name_of(auto_online_names, ARRAY_SIZE(auto_online_names), a);
+}
+
+const char *mo_source_name(enum mo_source s)
+{
+	return name_of(source_names, ARRAY_SIZE(source_names), s);
+}
+
+int mo_source_from_name(const char *name)
+{
+	return index_of(source_names, ARRAY_SIZE(source_names), name);
+}
+
+int mo_parse_state(const char *s, enum mo_state *ret)
+{
+	int i = index_of(state_names, ARRAY_SIZE(state_names), s);
+
+	/* "unknown" is our word, not the kernel's. */
+	if (i <= MO_STATE_UNKNOWN)
+		return -EINVAL;
+	*ret = i;
+	return 0;
+}
+
+int mo_parse_valid_zones(const char *s, unsigned *zones, int *first)
+{
+	unsigned mask = 0;
+	int head = -1;
+
+	/* An online block spanning zones or nodes: "none" (the ABI doc says "None"). */
+	if (strcmp(s, "none") == 0 || strcmp(s, "None") == 0) {
+		*zones = MO_ZONES_NONE;
+		*first = -1;
+		return 0;
+	}
+	while (*s) {
+		char word[16];
+		size_t len = strcspn(s, " ");
+		int z;
+
+		if (len == 0 || len >= sizeof(word))
+			return -EINVAL;
+		memcpy(word, s, len);
+		word[len] = '\0';
+		z = index_of(zone_names, ARRAY_SIZE(zone_names), word);
+		if (z < 0)
+			return -EINVAL;
+		if (head < 0)
+			head = z;
+		mask |= MO_ZONE_BIT(z);
+		s += len;
+		if (*s == ' ' && *++s == '\0')
+			return -EINVAL;
+	}
+	if (head < 0)
+		return -EINVAL;
+	*zones = mask;
+	*first = head;
+	return 0;
+}
+
+int mo_parse_u64(const char *s, int base, uint64_t *ret)
+{
+	uint64_t v = 0;
+	const char *p = s;
+
+	if (!*p)
+		return -EINVAL;
+	for (; *p; p++) {
+		int d;
+
+		if (*p >= '0' && *p <= '9')
+			d = *p - '0';
+		else if (base == 16 && isxdigit((unsigned char)*p))
+			d = tolower((unsigned char)*p) - 'a' + 10;
+		else
+			return -EINVAL;
+		if (v > (UINT64_MAX - d) / base)
+			return -ERANGE;
+		v = v * base + d;
+	}
+	*ret = v;
+	return 0;
+}
+
+int mo_parse_block_size(const char *s, uint64_t *ret)
+{
+	uint64_t v;
+	int r = mo_parse_u64(s, 16, &v);
+
+	if (r < 0)
+		return r;
+	/* A memory block is at least one section and a power of two. */
+	if (v == 0 || (v & (v - 1)) != 0)
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
+
+int mo_parse_phys_index(const char *s, uint64_t *ret)
+{
+	return mo_parse_u64(s, 16, ret);
+}
+
+int mo_parse_auto_online(const char *s, enum mo_auto_online *ret)
+{
+	int i = index_of(auto_online_names, ARRAY_SIZE(auto_online_names), s);
+
+	if (i <= MO_AUTO_UNKNOWN)
+		return -EINVAL;
+	*ret = i;
+	return 0;
+}
+
+int mo_parse_block_name(const char *name, unsigned long *ret)
+{
+	uint64_t v;
+
+	if (strncmp(name, "memory", 6) != 0)
+		return -EINVAL;
+	name += 6;
+	/* memory0 is the only name with a leading zero: no aliases like memory01. */
+	if (name[0] == '0' && name[1])
+		return -EINVAL;
+	if (mo_parse_u64(name, 10, &v) < 0 || v > ULONG_MAX / 2)
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
+
+int mo_parse_devpath(const char *devpath, unsigned long *ret)
+{
+	static const char prefix[] = "/devices/system/memory/";
+
+	if (strncmp(devpath, prefix, sizeof(prefix) - 1) != 0)
+		return -EINVAL;
+	return mo_parse_block_name(devpath + sizeof(prefix) - 1, ret);
+}
+
+int mo_parse_size(const char *s, uint64_t *ret)
+{
+	static const char units[] = "KMGTP";
+	char digits[32];
+	size_t len = strspn(s, "0123456789");
+	unsigned shift = 0;
+	uint64_t v;
+	int r;
+
+	if (len == 0 || len >= sizeof(digits))
+		return -EINVAL;
+	memcpy(digits, s, len);
+	digits[len] = '\0';
+	r = mo_parse_u64(digits, 10, &v);
+	if (r < 0)
+		return r;
+	s += len;
+	if (*s) {
+		const char *u = strchr(units, toupper((unsigned char)*s));
+
+		if (!u)
+			return -EINVAL;
+		shift = 10 * (u - units + 1);
+		s++;
+		/* Accept 1G, 1GB, 1GiB: all mean 2^30 here, as in lsmem's output. */
+		if (strcmp(s, "iB") == 0 || strcmp(s, "B") == 0 || strcmp(s, "ib") == 0 ||
+		    strcmp(s, "b") == 0)
+			s += strlen(s);
+		if (*s)
+			return -EINVAL;
+	}
+	if (shift && v > (UINT64_MAX >> shift))
+		return -ERANGE;
+	*ret = v << shift;
+	return 0;
+}

@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Where a block's memory came from.  The kernel does not say so directly:
+ * - /proc/iomem names the resources of virtio-mem ("System RAM (virtio_mem)")
+ *   and dax kmem ("System RAM (kmem)") at any depth;
+ * - an ACPI memory device links its blocks to itself (memoryN/firmware_node,
+ *   drivers/acpi/acpi_memhotplug.c);
+ * - the Xen balloon and Hyper-V add plain "System RAM": the hypervisor tells
+ *   them apart.  Such a block that is online cannot be told from boot memory,
+ *   so it reads "boot"; an offline one is the hypervisor's.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+/* Enough for any real /proc/iomem; a larger file is not procfs. */
+#define IOMEM_MAX (4u << 20)
+
+static const struct {
+	const char *name;
+	enum mo_source source;
+} iomem_names[] = {
+	{ "System RAM (virtio_mem)", MO_SOURCE_VIRTIO_MEM },
+	{ "System RAM (kmem)", MO_SOURCE_KMEM },
+};
+
+int mo_iomem_parse(const char *text, struct mo_iomem *io)
+{
+	const char *line = text;
+
+	io->n = 0;
+	while (line && *line) {
+		const char *end = strchr(line, '\n');
+		const char *sep = strstr(line, " : ");
+		unsigned long long start, last;
+		char *p;
+
+		if (!end)
+			end = line + strlen(line);
+		if (sep && sep < end) {
+			const char *name = sep + 3;
+			size_t len = end - name;
+
+			while (*line == ' ')
+				line++;
+			errno = 0;
+			start = strtoull(line, &p, 16);
+			if (errno || p == line || *p != '-')
+				return -EINVAL;
+			last = strtoull(p + 1, &p, 16);
+			if (errno || p == line || p != sep || last < start)
+				return -EINVAL;
+			/* Without CAP_SYS_ADMIN every address reads 0: no information. */
+			for (size_t i = 0; last && i < ARRAY_SIZE(iomem_names); i++) {
+				if (strlen(iomem_names[i].name) != len ||
+				    strncmp(iomem_names[i].name, name, len) != 0)
+					continue;
+				if (io->n == ARRAY_SIZE(io->ranges))
+					return -E2BIG;
+				io->ranges[io->n++] = (struct mo_iomem_range){
+					.start = start, .last = last,
+					.source = iomem_names[i].source,
+				};
+			}
+		} else if (end != line) {
+			return -EINVAL;
+		}
+		line = *end ? end + 1 : NULL;
+	}
+	return 0;
+}
+
+static int load_iomem(struct mo_ctx *ctx, struct mo_iomem *io)
+{
+	char *text;
+	int r;
+
+	io->n = 0;
+	if (mo_proc_fd(ctx) < 0)
+		return -ENOENT;
+	r = mo_read_all(mo_proc_fd(ctx), "iomem", IOMEM_MAX, &text, NULL);
+	if (r < 0)
+		return r;
+	r = mo_iomem_parse(text, io);
+	free(text);
+	return r;
+}
+
+enum hypervisor { HV_NONE, HV_XEN, HV_HYPERV };
+
+static enum hypervisor detect_hypervisor(struct mo_ctx *ctx)
+{
+	char buf[MO_VALUE_MAX];
+
+	/* The directory can exist, empty, on any machine. */
+	if (mo_read_attr(mo_sys_fd(ctx), "hypervisor/type", buf, sizeof(buf)) >= 0 &&
+	    strcmp(buf, "xen") == 0)
+		return HV_XEN;
+	if (faccessat(mo_sys_fd(ctx), "bus/vmbus", F_OK, 0) == 0)
+		return HV_HYPERV;
+	return HV_NONE;
+}
+
+static enum mo_source classify(int memfd, const struct mo_iomem *io, enum hypervisor hv,
+			       uint64_t block_size, const struct mo_block *b)
+{
+	uint64_t start = (uint64_t)b->id * block_size, last = start + block_size - 1;
+	char path[64], link[8];
+
+	for (size_t i = 0; i < io->n; i++)
+		if (io->ranges[i].start <= last && io->ranges[i].last >= start)
+			return io->ranges[i].source;
+	snprintf(path, sizeof(path), "memory%lu/firmware_node", b->id);
+	if (readlinkat(memfd, path, link, sizeof(link)) >= 0)
+		return MO_SOURCE_DIMM;
+	if (b->state == MO_STATE_ONLINE)
+		return MO_SOURCE_BOOT;
+	switch (hv) {
+	case HV_XEN:
+		return MO_SOURCE_XEN;
+	case HV_HYPERV:
+		return MO_SOURCE_HYPERV;
+	default:
+		return MO_SOURCE_UNKNOWN;
+	}
+}
+
+void mo_classify_sources(struct mo_ctx *ctx, struct mo_memory *mem)
+{
+	struct mo_iomem *io = calloc(1, sizeof(*io));
+	enum hypervisor hv = detect_hypervisor(ctx);
+	int memfd = mo_memory_fd(ctx);
+
+	if (!io || memfd < 0) {
+		free(io);
+		return;
+	}
+	/* Unreadable iomem (no procfs): fall back to links and the hypervisor. */
+	if (load_iomem(ctx, io) < 0)
+		io->n = 0;
+	for (size_t i = 0; i < mem->n_blocks; i++)
+		mem->blocks[i].source = classify(memfd, io, hv, mem->block_size, &mem->blocks[i]);
+	free(io);
+}
+
+void mo_block_read_source(struct mo_ctx *ctx, uint64_t block_size, struct mo_block *b)
+{
+	struct mo_memory one = { .block_size = block_size, .n_blocks = 1, .blocks = b };
+
+	mo_classify_sources(ctx, &one);
+}

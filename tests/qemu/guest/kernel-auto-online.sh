@@ -1,0 +1,30 @@
+# The kernel onlines by itself (memhp_default_state=online_movable): memonline
+# watch steps aside without an error, and online --all has nothing to do.
+cat >/etc/memonline.conf <<CONF
+zone movable
+CONF
+check "auto_online_blocks reads online_movable" \
+	grep -qx online_movable $MEM/auto_online_blocks
+run_memonline /tmp/status.out -c /etc/memonline.conf status
+check "status names the kernel's auto-online setting" grep -q online_movable /tmp/status.out
+memonline -c /etc/memonline.conf watch 2>/tmp/watch.log &
+watch_pid=$!
+request dimm_add dimm1 $dimm_bytes
+wait_until 60 all_new_online $dimm_blocks && mark TIME kernel-auto-online
+added=$(new_blocks)
+check "all $dimm_blocks blocks online ($(new_range))" all_new_online $dimm_blocks
+check "the kernel put them in Movable" only_zone Movable $added
+if kill -0 $watch_pid 2>/dev/null; then
+	stop_watch
+else
+	wait $watch_pid
+	wrc=$?
+	check "watch stepped aside with exit 0 (got $wrc)" [ $wrc -eq 0 ]
+	show /tmp/watch.log
+fi
+check "watch logged no error" log_clean /tmp/watch.log
+run_memonline /tmp/online.out -c /etc/memonline.conf online --all
+check "online --all exits 0 (got $rc)" [ $rc -eq 0 ]
+check "online --all says already online / nothing to do" \
+	grep -Eiq 'already online|nothing to do' /tmp/online.out
+check "online --all left the zones alone" only_zone Movable $added
