@@ -257,20 +257,32 @@ class Guest:
                        f"(query-memory-devices: {dev and dev['data']['size']})")
 
     def req_dimm_del(self, name, expect="removed"):
-        """device_del NAME; EXPECT is 'removed' or 'kept' (the guest refuses)."""
+        """device_del NAME; EXPECT is 'removed', or 'kept' when the guest must
+        refuse the eject (it reports a failure through _OST)."""
         self.qmp.cmd("device_del", id=name)
-        ev = self.qmp.wait_event("DEVICE_DELETED", 15 if expect == "removed" else 5,
-                                 lambda d: d.get("device") == name)
-        present = name in self._memory_devices()
         if expect == "removed":
+            ev = self.qmp.wait_event("DEVICE_DELETED", 20,
+                                     lambda d: d.get("device") == name)
+            present = name in self._memory_devices()
             self.res.check(ev is not None and not present,
                            f"host: {name} removed (DEVICE_DELETED "
                            f"{'seen' if ev else 'not seen'}, still listed: {present})")
             if ev is not None:
                 self.qmp.cmd("object-del", id="mem-" + name)
                 del self.dimms[name]
-        else:
-            self.res.check(ev is None and present, f"host: {name} stays plugged")
+            return
+        # _OST source 3 is the eject request; 0x84 means "in progress", 0 done.
+        ost = self.qmp.wait_event(
+            "ACPI_DEVICE_OST", 20,
+            lambda d: d.get("info", {}).get("device") == name
+            and d["info"].get("source") == 3 and d["info"].get("status") != 0x84)
+        gone = self.qmp.wait_event("DEVICE_DELETED", 0.5,
+                                   lambda d: d.get("device") == name)
+        status = ost and ost["data"]["info"].get("status")
+        self.res.check(ost is not None and status != 0 and gone is None
+                       and name in self._memory_devices(),
+                       f"host: the guest refuses to eject {name} (_OST status "
+                       f"{status if status is None else hex(status)}), QEMU keeps it")
 
     def req_vmem_resize(self, size, timeout="30"):
         """Set virtio-mem's requested-size and wait until the guest plugged it."""
