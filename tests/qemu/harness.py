@@ -155,7 +155,7 @@ class Guest:
                "-serial", "file:" + self.serial,
                "-qmp", f"unix:{self.qmp_path},server=on,wait=off"]
         if sc.vmem:
-            cmd += ["-object", "memory-backend-ram,id=vmem0,size=2G",
+            cmd += ["-object", "memory-backend-ram,id=vmem0,size=4G",
                     "-device", "virtio-mem-pci,id=vm0,memdev=vmem0,requested-size=0"]
         return cmd
 
