@@ -35,7 +35,7 @@ enum {
 	OPT_CONFIG_LONG,
 	OPT_COMMON__END = 0x1ff,
 };
-#define COMMON_SHORTOPTS "+c:hv"
+#define COMMON_SHORTOPTS "c:hv"
 #define COMMON_LONGOPTS                                               \
 	{ "config", required_argument, NULL, 'c' },                   \
 	{ "help", no_argument, NULL, 'h' },                           \
@@ -59,9 +59,6 @@ void report_bad_blocks(const struct control *ctl, const struct mo_memory *mem);
 __attribute__((format(printf, 1, 2))) void warnx(const char *fmt, ...);
 __attribute__((format(printf, 2, 3), noreturn)) void errx(int code, const char *fmt, ...);
 __attribute__((noreturn)) void usage_error(void (*usage)(FILE *), const char *fmt, ...);
-
-/* "128M", "2.9G": lsmem's one-letter human sizes. */
-void size_human(uint64_t bytes, char *buf, size_t size);
 
 /* Targets on the command line: memoryN, N, N-M, 0xA-0xB or a SIZE. */
 struct target {

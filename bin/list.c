@@ -121,7 +121,7 @@ static void add_row(const struct list *l, struct libscols_table *tb, uint64_t bs
 			if (l->bytes)
 				snprintf(buf, sizeof(buf), "%" PRIu64, size);
 			else
-				size_human(size, buf, sizeof(buf));
+				mo_size_human(size, buf, sizeof(buf));
 			break;
 		case COL_STATE:
 			snprintf(buf, sizeof(buf), "%s", state_word(first->state));

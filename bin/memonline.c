@@ -131,33 +131,6 @@ void report_bad_blocks(const struct control *ctl, const struct mo_memory *mem)
 	}
 }
 
-void size_human(uint64_t bytes, char *buf, size_t size)
-{
-	static const char units[] = "BKMGTPE";
-	unsigned exp = 0;
-	uint64_t whole = bytes, frac = 0;
-
-	while (whole >= 1024 && exp < sizeof(units) - 2) {
-		frac = whole % 1024;
-		whole /= 1024;
-		exp++;
-	}
-	if (exp == 0) {
-		snprintf(buf, size, "%" PRIu64 "B", bytes);
-		return;
-	}
-	/* One decimal, rounded, dropped when it is zero (as util-linux). */
-	frac = (frac * 10 + 512) / 1024;
-	if (frac == 10) {
-		whole++;
-		frac = 0;
-	}
-	if (frac)
-		snprintf(buf, size, "%" PRIu64 ".%" PRIu64 "%c", whole, frac, units[exp]);
-	else
-		snprintf(buf, size, "%" PRIu64 "%c", whole, units[exp]);
-}
-
 static int parse_block_number(const char *s, unsigned long *ret)
 {
 	uint64_t v;
@@ -277,7 +250,7 @@ int main(int argc, char **argv)
 	if (env && *env)
 		ctl.config = env;
 
-	while ((c = getopt_long(argc, argv, COMMON_SHORTOPTS "V", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+" COMMON_SHORTOPTS "V", longopts, NULL)) != -1) {
 		if (common_option(&ctl, c, optarg, usage))
 			continue;
 		if (c == 'V') {

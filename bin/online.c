@@ -234,7 +234,8 @@ static void online_one(struct run *r, const struct mo_policy *p, struct mo_usage
 	if (e == 0 || e == -EALREADY) {
 		mo_usage_add(u, b->node, b->have_zones && b->zone == MO_ZONE_MOVABLE,
 			     r->mem->block_size);
-		report(r, b, e ? ALREADY : DONE, action, 0, d.reason);
+		report(r, b, e ? ALREADY : DONE, action, 0,
+		       e ? "onlined meanwhile by another agent" : d.reason);
 		return;
 	}
 	report(r, b, FAILED, action, e, explain(e, false));

@@ -210,7 +210,7 @@ static void cell_size(struct libscols_line *ln, size_t col, uint64_t bytes)
 {
 	char buf[32];
 
-	size_human(bytes, buf, sizeof(buf));
+	mo_size_human(bytes, buf, sizeof(buf));
 	cell(ln, col, buf);
 }
 
@@ -285,7 +285,7 @@ static void print_text(const struct mo_memory *mem, const struct summary *s,
 	long long ratio = ratio_percent(s->usage.movable, s->usage.kernel);
 	char a[32], b[32], c[32];
 
-	size_human(mem->block_size, a, sizeof(a));
+	mo_size_human(mem->block_size, a, sizeof(a));
 	printf("Block size:          %s\n", a);
 	printf("Blocks:              %zu (%llu online, %llu offline", mem->n_blocks,
 	       (unsigned long long)s->online.n, (unsigned long long)s->offline.n);
@@ -294,11 +294,11 @@ static void print_text(const struct mo_memory *mem, const struct summary *s,
 	if (s->bad.n)
 		printf(", %llu unreadable", (unsigned long long)s->bad.n);
 	printf(")\n");
-	size_human(s->online.bytes, a, sizeof(a));
-	size_human(s->usage.kernel, b, sizeof(b));
-	size_human(s->usage.movable, c, sizeof(c));
+	mo_size_human(s->online.bytes, a, sizeof(a));
+	mo_size_human(s->usage.kernel, b, sizeof(b));
+	mo_size_human(s->usage.movable, c, sizeof(c));
 	printf("Online memory:       %s (kernel %s, movable %s)\n", a, b, c);
-	size_human(s->offline.bytes, a, sizeof(a));
+	mo_size_human(s->offline.bytes, a, sizeof(a));
 	printf("Offline memory:      %s\n", a);
 	if (ratio >= 0)
 		printf("Movable:kernel:      %lld%% (memonline's budget %u%%)\n", ratio,

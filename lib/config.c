@@ -23,7 +23,7 @@
 #include "policy.h"
 
 #define MAX_WORDS 8
-#define LINE_MAX_LEN 1024
+#define LINE_MAX_LEN 1024 /* a longer line is not a config line */
 
 struct parser {
 	struct mo_policy *p;
@@ -129,7 +129,7 @@ static int parse_line(struct parser *ps, char *line)
 	int r = 0;
 
 	line[strcspn(line, "#")] = '\0';
-	for (w = strtok_r(line, " \t\r", &save); w; w = strtok_r(NULL, " \t\r", &save)) {
+	for (w = strtok_r(line, " \t\r\n", &save); w; w = strtok_r(NULL, " \t\r\n", &save)) {
 		if (n == MAX_WORDS)
 			return fail(ps, "too many words");
 		words[n++] = w;
@@ -187,7 +187,9 @@ static int remember_file(struct mo_policy *p, const char *file, const char **ret
 static int parse_file(struct mo_policy *p, const char *file, struct mo_config_error *err)
 {
 	struct parser ps = { .p = p, .err = err };
-	char buf[LINE_MAX_LEN];
+	char *buf = NULL;
+	size_t cap = 0;
+	ssize_t len;
 	FILE *f;
 	int r;
 
@@ -200,24 +202,20 @@ static int parse_file(struct mo_policy *p, const char *file, struct mo_config_er
 		return fail(&ps, "cannot read: %s", strerror(-r)), r;
 	}
 	r = remember_file(p, file, &ps.file);
-	while (r == 0 && fgets(buf, sizeof(buf), f)) {
-		size_t len = strlen(buf);
-
+	while (r == 0 && (len = getline(&buf, &cap, f)) >= 0) {
 		ps.line++;
-		if (len == sizeof(buf) - 1 && buf[len - 1] != '\n' && !feof(f)) {
-			r = fail(&ps, "line longer than %d characters", LINE_MAX_LEN - 2);
-			break;
-		}
-		if (memchr(buf, '\0', len) != NULL || strlen(buf) != len) {
+		if (len > LINE_MAX_LEN)
+			r = fail(&ps, "line longer than %d characters", LINE_MAX_LEN);
+		else if (strlen(buf) != (size_t)len)
 			r = fail(&ps, "binary data");
-			break;
-		}
-		r = parse_line(&ps, buf);
+		else
+			r = parse_line(&ps, buf);
 	}
 	if (r == 0 && ferror(f)) {
 		r = -EIO;
 		fail(&ps, "read error");
 	}
+	free(buf);
 	fclose(f);
 	return r;
 }

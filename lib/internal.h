@@ -2,6 +2,8 @@
 #ifndef MEMONLINE_INTERNAL_H
 #define MEMONLINE_INTERNAL_H
 
+#include <sys/types.h>
+
 #include "memonline.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

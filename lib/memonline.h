@@ -108,6 +108,8 @@ int mo_parse_block_name(const char *name, unsigned long *ret);
 int mo_parse_devpath(const char *devpath, unsigned long *ret);
 /* "512M", "1G", "4096" (bytes), K M G T P, binary units. */
 int mo_parse_size(const char *s, uint64_t *ret);
+/* "128M", "2.9G": one letter, one decimal, as lsmem prints sizes. */
+void mo_size_human(uint64_t bytes, char *buf, size_t size);
 
 /* ---- The model ------------------------------------------------------- */
 

@@ -2,6 +2,8 @@
 /* The kernel's words, and parsers for the values sysfs and users give us. */
 #include <ctype.h>
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -255,4 +257,31 @@ int mo_parse_size(const char *s, uint64_t *ret)
 		return -ERANGE;
 	*ret = v << shift;
 	return 0;
+}
+
+void mo_size_human(uint64_t bytes, char *buf, size_t size)
+{
+	static const char units[] = "BKMGTPE";
+	unsigned exp = 0;
+	uint64_t whole = bytes, frac = 0;
+
+	while (whole >= 1024 && exp < sizeof(units) - 2) {
+		frac = whole % 1024;
+		whole /= 1024;
+		exp++;
+	}
+	if (exp == 0) {
+		snprintf(buf, size, "%" PRIu64 "B", bytes);
+		return;
+	}
+	/* One decimal, rounded, dropped when it is zero (as util-linux prints). */
+	frac = (frac * 10 + 512) / 1024;
+	if (frac == 10) {
+		whole++;
+		frac = 0;
+	}
+	if (frac)
+		snprintf(buf, size, "%" PRIu64 ".%" PRIu64 "%c", whole, frac, units[exp]);
+	else
+		snprintf(buf, size, "%" PRIu64 "%c", whole, units[exp]);
 }

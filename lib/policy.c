@@ -155,21 +155,6 @@ void mo_usage_from_memory(const struct mo_memory *mem, struct mo_usage *u)
 
 /* ---- The decision ---- */
 
-static void human(uint64_t bytes, char *buf, size_t size)
-{
-	static const char units[] = "BKMGTP";
-	unsigned i = 0;
-
-	while (bytes >= 1024 && bytes % 1024 == 0 && i < sizeof(units) - 2) {
-		bytes /= 1024;
-		i++;
-	}
-	if (i == 0)
-		snprintf(buf, size, "%" PRIu64 "B", bytes);
-	else
-		snprintf(buf, size, "%" PRIu64 "%c", bytes, units[i]);
-}
-
 /* movable + size <= ratio% of kernel, without overflow. */
 static bool within_ratio(uint64_t movable, uint64_t kernel, uint64_t size, unsigned ratio)
 {
@@ -198,8 +183,8 @@ static void decide_auto(const struct mo_policy *p, const struct mo_block *b,
 		fits = within_ratio(movable, kernel, size, p->ratio);
 		snprintf(where, sizeof(where), "node %d ", b->node);
 	}
-	human(movable, m, sizeof(m));
-	human(kernel, k, sizeof(k));
+	mo_size_human(movable, m, sizeof(m));
+	mo_size_human(kernel, k, sizeof(k));
 	d->type = fits ? MO_ONLINE_MOVABLE : MO_ONLINE_KERNEL;
 	snprintf(d->reason, sizeof(d->reason), "%s: %smovable %s + block %s %u%% of kernel %s",
 		 why, where, m, fits ? "<=" : ">", p->ratio, k);

@@ -1,0 +1,244 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Parsers of kernel values and user arguments: table-driven. */
+#include <errno.h>
+
+#include "internal.h"
+#include "tap.h"
+
+static void test_state(void)
+{
+	static const struct {
+		const char *in;
+		int ret;
+		enum mo_state want;
+	} cases[] = {
+		{ "online", 0, MO_STATE_ONLINE },
+		{ "offline", 0, MO_STATE_OFFLINE },
+		{ "going-offline", 0, MO_STATE_GOING_OFFLINE },
+		{ "going-online", -EINVAL, 0 }, /* no such state in the kernel */
+		{ "unknown", -EINVAL, 0 },
+		{ "Online", -EINVAL, 0 },
+		{ "", -EINVAL, 0 },
+		{ "online ", -EINVAL, 0 },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		enum mo_state s = 99;
+		int r = mo_parse_state(cases[i].in, &s);
+
+		is_int(r, cases[i].ret, "state '%s' -> %d", cases[i].in, cases[i].ret);
+		if (r == 0)
+			is_int(s, cases[i].want, "state '%s' value", cases[i].in);
+		else
+			is_int(s, 99, "state '%s' leaves output alone on failure", cases[i].in);
+	}
+}
+
+static void test_valid_zones(void)
+{
+	static const struct {
+		const char *in;
+		int ret;
+		unsigned zones;
+		int first;
+	} cases[] = {
+		{ "Normal Movable", 0, MO_ZONE_BIT(MO_ZONE_NORMAL) | MO_ZONE_BIT(MO_ZONE_MOVABLE),
+		  MO_ZONE_NORMAL },
+		{ "Movable Normal", 0, MO_ZONE_BIT(MO_ZONE_NORMAL) | MO_ZONE_BIT(MO_ZONE_MOVABLE),
+		  MO_ZONE_MOVABLE },
+		{ "DMA32 Movable", 0, MO_ZONE_BIT(MO_ZONE_DMA32) | MO_ZONE_BIT(MO_ZONE_MOVABLE),
+		  MO_ZONE_DMA32 },
+		{ "Movable", 0, MO_ZONE_BIT(MO_ZONE_MOVABLE), MO_ZONE_MOVABLE },
+		{ "DMA", 0, MO_ZONE_BIT(MO_ZONE_DMA), MO_ZONE_DMA },
+		{ "none", 0, MO_ZONES_NONE, -1 }, /* what the code prints */
+		{ "None", 0, MO_ZONES_NONE, -1 }, /* what the ABI doc says */
+		{ "", -EINVAL, 0, 0 },
+		{ "Normal  Movable", -EINVAL, 0, 0 },
+		{ "Normal ", -EINVAL, 0, 0 },
+		{ "Bogus", -EINVAL, 0, 0 },
+		{ "NormalMovableNormalMovable", -EINVAL, 0, 0 },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		unsigned zones = 0;
+		int first = 0, r = mo_parse_valid_zones(cases[i].in, &zones, &first);
+
+		is_int(r, cases[i].ret, "valid_zones '%s' -> %d", cases[i].in, cases[i].ret);
+		if (r == 0) {
+			is_int(zones, cases[i].zones, "valid_zones '%s' mask", cases[i].in);
+			is_int(first, cases[i].first, "valid_zones '%s' first", cases[i].in);
+		}
+	}
+}
+
+static void test_numbers(void)
+{
+	uint64_t v = 0;
+
+	is_int(mo_parse_block_size("8000000", &v), 0, "block_size_bytes 8000000");
+	is_u64(v, 128ull << 20, "is 128 MiB");
+	is_int(mo_parse_block_size("80000000", &v), 0, "block_size_bytes 2 GiB");
+	is_u64(v, 2ull << 30, "is 2 GiB");
+	is_int(mo_parse_block_size("0", &v), -EINVAL, "zero block size refused");
+	is_int(mo_parse_block_size("3000000", &v), -EINVAL, "non power of two refused");
+	is_int(mo_parse_block_size("0x8000000", &v), -EINVAL, "0x prefix is not sysfs");
+	is_int(mo_parse_block_size("ffffffffffffffffff", &v), -ERANGE, "overflow refused");
+	is_int(mo_parse_phys_index("00000020", &v), 0, "phys_index");
+	is_u64(v, 32, "phys_index is hex");
+	is_int(mo_parse_u64("18446744073709551615", 10, &v), 0, "u64 max");
+	is_int(mo_parse_u64("18446744073709551616", 10, &v), -ERANGE, "u64 max + 1");
+	is_int(mo_parse_u64("-1", 10, &v), -EINVAL, "negative");
+	is_int(mo_parse_u64("12a", 10, &v), -EINVAL, "trailing junk");
+}
+
+static void test_auto_online(void)
+{
+	static const struct {
+		const char *in;
+		int ret;
+		enum mo_auto_online want;
+	} cases[] = {
+		{ "offline", 0, MO_AUTO_OFFLINE },
+		{ "online", 0, MO_AUTO_ONLINE },
+		{ "online_kernel", 0, MO_AUTO_ONLINE_KERNEL },
+		{ "online_movable", 0, MO_AUTO_ONLINE_MOVABLE },
+		{ "unknown", -EINVAL, 0 },
+		{ "yes", -EINVAL, 0 },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		enum mo_auto_online a = 0;
+		int r = mo_parse_auto_online(cases[i].in, &a);
+
+		is_int(r, cases[i].ret, "auto_online_blocks '%s'", cases[i].in);
+		if (r == 0)
+			is_int(a, cases[i].want, "auto_online_blocks '%s' value", cases[i].in);
+	}
+}
+
+static void test_names(void)
+{
+	static const struct {
+		const char *in;
+		int ret;
+		unsigned long want;
+	} names[] = {
+		{ "memory0", 0, 0 },
+		{ "memory8192", 0, 8192 },
+		{ "memory01", -EINVAL, 0 },
+		{ "memory", -EINVAL, 0 },
+		{ "memory1x", -EINVAL, 0 },
+		{ "memory..", -EINVAL, 0 },
+		{ "memory-1", -EINVAL, 0 },
+		{ "memory_failure", -EINVAL, 0 },
+		{ "node0", -EINVAL, 0 },
+	}, devpaths[] = {
+		{ "/devices/system/memory/memory32", 0, 32 },
+		{ "/sys/devices/system/memory/memory32", -EINVAL, 0 },
+		{ "/devices/system/memory/memory32/../../cpu", -EINVAL, 0 },
+		{ "/devices/system/memory/", -EINVAL, 0 },
+		{ "/devices/system/cpu/cpu0", -EINVAL, 0 },
+		{ "", -EINVAL, 0 },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		unsigned long id = 12345;
+		int r = mo_parse_block_name(names[i].in, &id);
+
+		is_int(r, names[i].ret, "block name '%s'", names[i].in);
+		is_int(id, r == 0 ? names[i].want : 12345, "block name '%s' id", names[i].in);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(devpaths); i++) {
+		unsigned long id = 12345;
+		int r = mo_parse_devpath(devpaths[i].in, &id);
+
+		is_int(r, devpaths[i].ret, "devpath '%s'", devpaths[i].in);
+		if (r == 0)
+			is_int(id, devpaths[i].want, "devpath '%s' id", devpaths[i].in);
+	}
+}
+
+static void test_sizes(void)
+{
+	static const struct {
+		const char *in;
+		int ret;
+		uint64_t want;
+	} cases[] = {
+		{ "4096", 0, 4096 },
+		{ "512M", 0, 512ull << 20 },
+		{ "1G", 0, 1ull << 30 },
+		{ "1g", 0, 1ull << 30 },
+		{ "1GiB", 0, 1ull << 30 },
+		{ "2T", 0, 2ull << 40 },
+		{ "64K", 0, 64ull << 10 },
+		{ "1.5G", -EINVAL, 0 },
+		{ "G", -EINVAL, 0 },
+		{ "", -EINVAL, 0 },
+		{ "1X", -EINVAL, 0 },
+		{ "1Gx", -EINVAL, 0 },
+		{ "-1G", -EINVAL, 0 },
+		{ "99999999999P", -ERANGE, 0 },
+	};
+	static const struct {
+		uint64_t in;
+		const char *want;
+	} human[] = {
+		{ 0, "0B" }, { 1023, "1023B" }, { 128ull << 20, "128M" },
+		{ 3ull << 30, "3G" }, { (3ull << 30) - (128ull << 20), "2.9G" },
+		{ 24ull << 30, "24G" }, { (1ull << 30) + (128ull << 20), "1.1G" },
+	};
+	char buf[32];
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		uint64_t v = 0;
+		int r = mo_parse_size(cases[i].in, &v);
+
+		is_int(r, cases[i].ret, "size '%s'", cases[i].in);
+		if (r == 0)
+			is_u64(v, cases[i].want, "size '%s' value", cases[i].in);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(human); i++) {
+		mo_size_human(human[i].in, buf, sizeof(buf));
+		is_str(buf, human[i].want, "human %" PRIu64, human[i].in);
+	}
+}
+
+static void test_iomem(void)
+{
+	struct mo_iomem io;
+
+	is_int(mo_iomem_parse("00001000-0009fbff : System RAM\n"
+			      "100000000-13fffffff : System RAM\n"
+			      "140000000-33fffffff : virtio0\n"
+			      "  140000000-147ffffff : System RAM (virtio_mem)\n"
+			      "  148000000-14fffffff : System RAM (virtio_mem)\n"
+			      "340000000-37fffffff : dax0.0\n"
+			      "  340000000-37fffffff : System RAM (kmem)\n",
+			      &io),
+	       0, "iomem with virtio_mem and kmem");
+	is_int(io.n, 3, "three source ranges");
+	is_u64(io.ranges[0].start, 0x140000000ull, "virtio_mem start");
+	is_u64(io.ranges[1].last, 0x14fffffffull, "second virtio_mem end");
+	is_int(io.ranges[2].source, MO_SOURCE_KMEM, "kmem range");
+	is_int(mo_iomem_parse("00000000-00000000 : System RAM (virtio_mem)\n", &io), 0,
+	       "iomem as an unprivileged user sees it");
+	is_int(io.n, 0, "zeroed addresses tell nothing");
+	is_int(mo_iomem_parse("", &io), 0, "empty iomem");
+	is_int(mo_iomem_parse("garbage\n", &io), -EINVAL, "no ' : ' separator");
+	is_int(mo_iomem_parse("zz-1 : System RAM\n", &io), -EINVAL, "bad address");
+	is_int(mo_iomem_parse("2000-1000 : System RAM (kmem)\n", &io), -EINVAL,
+	       "end before start");
+}
+
+int main(void)
+{
+	test_state();
+	test_valid_zones();
+	test_numbers();
+	test_auto_online();
+	test_names();
+	test_sizes();
+	test_iomem();
+	return tap_done();
+}
