@@ -3,6 +3,7 @@ the serial log, carry out its requests over QMP, and judge a scenario.
 
 Python standard library only. The guest protocol is described in guest/lib.sh.
 """
+import argparse
 import json
 import os
 import re
@@ -10,8 +11,10 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 
+HERE = os.path.dirname(os.path.abspath(__file__))
 MARKER = re.compile(r"@@MO:(\w+)(?: (.*))?")
 
 
@@ -103,8 +106,9 @@ class Scenario:
     """One guest boot: NAME is also the guest script guest/NAME.sh."""
 
     def __init__(self, name, title, append="", memonline=True, vmem=False,
-                 timeout=60, slots=4):
+                 timeout=60, slots=4, xen=False):
         self.name, self.title = name, title
+        self.xen = xen
         self.append, self.memonline, self.vmem = append, memonline, vmem
         self.timeout, self.slots = timeout, slots
 
@@ -143,6 +147,8 @@ class Guest:
 
     def command(self):
         sc = self.sc
+        if sc.xen:
+            return self.xen_command()
         # maxmem: boot memory, the DIMMs and a virtio-mem region must all fit.
         maxmem = 512 * 2**20 + sc.slots * max(self.dimm_bytes, 2**30) + 4 * 2**30
         append = (f"console=ttyS0 quiet panic=-1 memhp_default_state=offline "
@@ -158,6 +164,24 @@ class Guest:
             cmd += ["-object", "memory-backend-ram,id=vmem0,size=4G",
                     "-device", "virtio-mem-pci,id=vm0,memdev=vmem0,requested-size=0"]
         return cmd
+
+    def xen_command(self):
+        """Xen under TCG with the same kernel as dom0 (real-kernel-testing.md):
+        -smap or dom0 dies in create_bounce_frame."""
+        sc = self.sc
+        xen = os.path.join(os.path.dirname(os.path.dirname(self.kernel)), "xen", "xen")
+        dom0 = (f"{self.kernel} console=hvc0 earlyprintk=xen quiet {sc.append} "
+                f"mo_scenario={sc.name}")
+        # In -initrd, a comma separates modules: a literal one is written twice.
+        modules = dom0.replace(",", ",,") + "," + self.initrd
+        return ["qemu-system-x86_64", "-M", "pc", "-accel", "tcg", "-cpu", "max,-smap",
+                "-smp", "2", "-m", "3G", "-nodefaults", "-display", "none",
+                "-no-reboot", "-no-shutdown",
+                "-kernel", xen, "-initrd", modules,
+                "-append", "console=com1 com1=115200,8n1 dom0_mem=512M,max:512M "
+                           "dom0_max_vcpus=2",
+                "-serial", "file:" + self.serial,
+                "-qmp", f"unix:{self.qmp_path},server=on,wait=off"]
 
     def run(self):
         for path in (self.serial, self.qmp_path):
@@ -228,6 +252,9 @@ class Guest:
                 self.res.check(False, f"host: TIME {arg} before any hot-add")
             else:
                 self.res.timings.append((arg, time.monotonic() - self.t_hotadd))
+        elif kind == "GTIME":
+            name, _, secs = arg.partition(" ")
+            self.res.timings.append((name, float(secs)))
         elif kind == "REQ":
             action, *args = arg.split()
             handler = getattr(self, "req_" + action, None)
@@ -341,3 +368,120 @@ class Guest:
 
 def have(program):
     return shutil.which(program) is not None
+
+
+def tap_diag(lines):
+    for line in lines:
+        print("#", line)
+
+
+def main(doc, scenarios, xen=False):
+    ap = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    ap.add_argument("scenarios", nargs="*", metavar="SCENARIO")
+    ap.add_argument("-v", "--verbose", action="store_true",
+                    help="print every check and the guest's output, not only failures")
+    ap.add_argument("--list", action="store_true", help="list the scenarios")
+    ap.add_argument("--memonline", default=os.environ.get(
+        "MEMONLINE", os.path.join(HERE, "..", "..", "memonline")))
+    ap.add_argument("--dimm-size", default=os.environ.get("MEMONLINE_QEMU_DIMM_SIZE", "1G"),
+                    help="size of the DIMM in the timed scenarios (default %(default)s)")
+    ap.add_argument("--timeout", type=float, help="per-scenario timeout in seconds")
+    ap.add_argument("--cache", default=os.environ.get(
+        "MEMONLINE_QEMU_CACHE", os.path.join(HERE, "..", "..", ".cache", "qemu")))
+    args = ap.parse_args()
+
+    if args.list:
+        for sc in scenarios:
+            print(f"{sc.name:20} {sc.title}")
+        return 0
+    byname = {sc.name: sc for sc in scenarios}
+    unknown = [n for n in args.scenarios if n not in byname]
+    if unknown:
+        ap.error(f"unknown scenario {', '.join(unknown)} (see --list)")
+    chosen = [byname[n] for n in args.scenarios] or scenarios
+    dimm_bytes = parse_size(args.dimm_size)
+
+    print(f"1..{len(chosen)}", flush=True)
+
+    def bail(msg):
+        # Every test fails loudly: a missing tool is never a silent skip.
+        for i, sc in enumerate(chosen, 1):
+            print(f"not ok {i} - {sc.name}: {sc.title}")
+            print(f"# {msg}")
+        return 1
+
+    if not have("qemu-system-x86_64"):
+        return bail("qemu-system-x86_64 not found: apt-get install "
+                    + " ".join(open(os.path.join(HERE, "apt-packages.txt")).read().split()))
+    t0 = time.monotonic()
+    fetch = subprocess.run([os.path.join(HERE, "fetch")] + (["--xen"] if xen else []),
+                           capture_output=True, text=True,
+                           env=dict(os.environ, MEMONLINE_QEMU_CACHE=args.cache))
+    if fetch.returncode != 0:
+        return bail("tests/qemu/fetch failed: " + fetch.stderr.strip().replace("\n", "\n# "))
+    for line in fetch.stderr.splitlines():
+        print("#", line)
+    print(f"# fetch: {time.monotonic() - t0:.1f} s", flush=True)
+
+    workdir = os.path.join(args.cache, "run")
+    os.makedirs(workdir, exist_ok=True)
+    kernel = os.path.join(args.cache, "kernel", "vmlinux")
+    memonline = os.path.abspath(args.memonline)
+    have_memonline = os.access(memonline, os.X_OK)
+    extra = []
+    if xen:
+        # The xl mem-max stand-in, built against the cached libxen-dev headers.
+        helper = os.path.join(workdir, "xen-maxmem")
+        r = subprocess.run(["gcc", "-O2", "-Wall", "-I",
+                            os.path.join(args.cache, "xenheaders", "include"),
+                            "-o", helper, os.path.join(HERE, "xen-maxmem.c")],
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            return bail("building xen-maxmem failed: " + r.stderr.strip())
+        extra = ["--add", helper + ":/usr/bin/xen-maxmem"]
+    initrds = {}
+
+    def initrd(with_memonline):
+        if with_memonline not in initrds:
+            path = os.path.join(workdir, ("initrd-memonline.cpio" if with_memonline
+                                          else "initrd-busybox.cpio"))
+            cmd = [os.path.join(HERE, "mkinitramfs"), "-o", path, "--cache", args.cache]
+            cmd += ["--memonline", memonline] if with_memonline else ["--no-memonline"]
+            r = subprocess.run(cmd + extra, capture_output=True, text=True)
+            initrds[with_memonline] = (path, r.stderr.strip()) if r.returncode == 0 \
+                else (None, r.stderr.strip())
+        return initrds[with_memonline]
+
+    failed = 0
+    for i, sc in enumerate(chosen, 1):
+        label = f"{i} - {sc.name}: {sc.title}"
+        if sc.memonline and not have_memonline:
+            print(f"not ok {label}")
+            print(f"# memonline binary {memonline} not found: run make first")
+            failed += 1
+            continue
+        path, err = initrd(sc.memonline)
+        if path is None:
+            print(f"not ok {label}")
+            print(f"# mkinitramfs failed: {err}")
+            failed += 1
+            continue
+        if args.timeout:
+            sc.timeout = args.timeout
+        guest = Guest(sc, kernel, path, workdir, dimm_bytes, args.verbose)
+        res = guest.run()
+        print(f"{'ok' if res.ok else 'not ok'} {label}")
+        failed += not res.ok
+        for name, secs in res.timings:
+            print(f"# timing: {name} {secs:.2f}")
+        if res.ok and not args.verbose:
+            print(f"# {len(res.checks)} checks, {'; '.join(res.notes)}")
+            continue
+        tap_diag(f"{'ok' if ok else 'FAILED'}: {text}" for ok, text in res.checks)
+        tap_diag(res.notes)
+        tap_diag(res.output)
+        if not res.ok:
+            print(f"# serial log {guest.serial}, last lines:")
+            tap_diag("  " + line for line in guest.serial_tail())
+        sys.stdout.flush()
+    return 1 if failed else 0

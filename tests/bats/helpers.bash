@@ -1,0 +1,42 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Shared by every bats suite: the assertion libraries, the binary under test,
+# and fixture trees built per test under $BATS_TEST_TMPDIR.
+
+bats_require_minimum_version 1.5.0
+bats_load_library bats-support
+bats_load_library bats-assert
+bats_load_library bats-file
+
+TOP=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+MEMONLINE=${MEMONLINE:-$TOP/memonline}
+FAKESYS=${FAKESYS:-$TOP/tests/fakesys.so}
+FIXTURES=$TOP/tests/fixtures
+ROOT=
+
+# Build a fixture tree: mkroot [mkfixture options] SPEC...
+mkroot() {
+	ROOT=$BATS_TEST_TMPDIR/root
+	"$TOP/scripts/mkfixture" "$ROOT" "$@"
+	MEM=$ROOT/sys/devices/system/memory
+	export FAKESYS_LOG=$BATS_TEST_TMPDIR/writes.log
+	: >"$FAKESYS_LOG"
+	CONF=$BATS_TEST_TMPDIR/memonline.conf
+	: >"$CONF"
+}
+
+# memonline on the fixture, with the kernel's write semantics (fakesys).
+mo() {
+	LD_PRELOAD=$FAKESYS "$MEMONLINE" --sysroot "$ROOT" --config "$CONF" "$@"
+}
+
+# What the fake kernel was asked to do, one "memoryN WORD" line per write.
+writes() {
+	cat "$FAKESYS_LOG"
+}
+
+block_state() { cat "$MEM/memory$1/state"; }
+block_zones() { cat "$MEM/memory$1/valid_zones"; }
+
+fault() { # fault BLOCK WHAT: script the fake kernel's answer for a block
+	echo "$2" >"$MEM/memory$1/.fakesys-fault"
+}
