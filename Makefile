@@ -9,6 +9,13 @@ SYSCONFDIR ?= /etc
 DESTDIR ?=
 
 PKG_CONFIG ?= pkg-config
+# Where udev, systemd and bash-completion want their files, asked of their
+# own .pc files; the fallbacks are the Debian/Fedora defaults.
+pc_var = $(or $(shell $(PKG_CONFIG) --variable=$(2) $(1) 2>/dev/null),$(3))
+UDEVDIR ?= $(call pc_var,udev,udevdir,/usr/lib/udev)
+UDEVRULESDIR ?= $(UDEVDIR)/rules.d
+SYSTEMDUNITDIR ?= $(call pc_var,systemd,systemdsystemunitdir,/usr/lib/systemd/system)
+BASHCOMPDIR ?= $(call pc_var,bash-completion,completionsdir,/usr/share/bash-completion/completions)
 LIBS_PC := libudev mount libkmod smartcols
 
 CC ?= gcc
@@ -74,6 +81,16 @@ deps:
 # Read-only: this machine's memory, as memonline sees it.
 run: deps memonline
 	./memonline status
+
+# Files made from a .in template: paths substituted at build time.
+SUBST = sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	-e 's|@VERSION@|$(VERSION)|g'
+udev/%: udev/%.in Makefile
+	@echo "  GEN     $@"
+	$(Q)$(SUBST) $< >$@
+systemd/%: systemd/%.in Makefile
+	@echo "  GEN     $@"
+	$(Q)$(SUBST) $< >$@
 
 clean:
 	rm -f memonline lib/libmemonline.a $(LIB_OBJ) $(BIN_OBJ) $(TEST_BIN) \

@@ -135,3 +135,32 @@ log_names_blocks() {
 		grep -Eq "memory$_b([^0-9]|\$)" "$_f" || return 1
 	done
 }
+
+# stopwatch_start, then stopwatch NAME: a duration measured inside the guest
+# (where the host cannot see the start, e.g. a balloon target written in dom0).
+stopwatch_start() { _t0=$(now_cs); }
+stopwatch() {
+	_d=$(($(now_cs) - _t0))
+	mark "GTIME $1 $((_d / 100)).$(printf %02d $((_d % 100)))"
+}
+
+# Xen: the balloon driver's files, and the seed's steps in dom0.
+XB=/sys/devices/system/xen_memory/xen_memory0
+# xen_grow KIB: raise the hypervisor's limit (xl mem-max), then the balloon
+# target by KIB; sets $target. The balloon then hot-adds blocks and waits
+# until they are onlined.
+xen_grow() {
+	check "running as a Xen domain" grep -qx xen /sys/hypervisor/type
+	check "/dev/xen/privcmd exists (xen-privcmd)" [ -e /dev/xen/privcmd ]
+	xen-maxmem get >/tmp/xeninfo 2>&1
+	show /tmp/xeninfo
+	target=$(($(cat $XB/info/current_kb) + $1))
+	# A little headroom over the target: the limit counts every page of dom0.
+	check "xen-maxmem set $((target + 8192)) (xl mem-max)" xen-maxmem set $((target + 8192))
+	stopwatch_start
+	echo $target >$XB/target_kb
+	check "$(($1 * 1024 / block_bytes)) blocks appear" \
+		wait_until 30 eval '[ "$(count_new)" -ge $(($1 * 1024 / block_bytes)) ]'
+	stopwatch xen-blocks-added
+}
+xen_reached() { [ "$(cat $XB/info/current_kb)" -ge $target ]; }
