@@ -157,10 +157,10 @@ xen_grow() {
 	target=$(($(cat $XB/info/current_kb) + $1))
 	# A little headroom over the target: the limit counts every page of dom0.
 	check "xen-maxmem set $((target + 8192)) (xl mem-max)" xen-maxmem set $((target + 8192))
+	_want=$(($1 * 1024 / block_bytes))
 	stopwatch_start
 	echo $target >$XB/target_kb
-	check "$(($1 * 1024 / block_bytes)) blocks appear" \
-		wait_until 30 eval '[ "$(count_new)" -ge $(($1 * 1024 / block_bytes)) ]'
+	check "$_want blocks appear" wait_until 30 eval '[ "$(count_new)" -ge $_want ]'
 	stopwatch xen-blocks-added
 }
 xen_reached() { [ "$(cat $XB/info/current_kb)" -ge $target ]; }
