@@ -69,10 +69,9 @@ tests/fakesys.so: tests/fakesys.c
 
 check-build: memonline $(TEST_BIN) tests/fakesys.so
 
-# Unit tests (TAP) and the command's bats suites, through prove.
+# Unit tests (TAP) and the command's bats suites, through one prove run.
 check: deps check-build
-	prove -v $(TEST_BIN) :: 2>&1 | tail -n +1
-	prove -e 'bats --tap' -r tests/bats
+	prove -e tests/run-test $(TEST_BIN) $(wildcard tests/bats/*.bats)
 
 # Install build and test dependencies when they are missing (Debian, Ubuntu).
 deps:
