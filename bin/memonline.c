@@ -267,7 +267,7 @@ int main(int argc, char **argv)
 			continue;
 		argc -= optind;
 		argv += optind;
-		optind = 1;
+		optind = 0; /* 0, not 1: GNU getopt forgets the '+' of the first parse */
 		rc = commands[i].run(&ctl, argc, argv);
 		mo_unref(ctl.ctx);
 		if (fflush(stdout) != 0 || ferror(stdout))

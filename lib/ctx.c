@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -27,7 +28,7 @@ struct mo_ctx {
  * (a second sysfs can be mounted elsewhere, e.g. inside a container tree).
  */
 static int find_mount(struct libmnt_table *tb, const char *type, const char *usual,
-		      char **target, bool *ro)
+		      char **target)
 {
 	struct libmnt_iter *itr = mnt_new_iter(MNT_ITER_BACKWARD);
 	struct libmnt_fs *fs, *found = NULL;
@@ -46,23 +47,19 @@ static int find_mount(struct libmnt_table *tb, const char *type, const char *usu
 	if (!found)
 		return -ENODEV;
 	*target = strdup(mnt_fs_get_target(found));
-	if (!*target)
-		return -ENOMEM;
-	*ro = mnt_optstr_get_option(mnt_fs_get_vfs_options(found), "ro", NULL, NULL) == 0;
-	return 0;
+	return *target ? 0 : -ENOMEM;
 }
 
 static int locate_live(struct mo_ctx *ctx)
 {
 	struct libmnt_table *tb = mnt_new_table_from_file("/proc/self/mountinfo");
-	bool proc_ro;
 	int r;
 
 	if (!tb)
 		return -ENODEV; /* no procfs: nothing to go on */
-	r = find_mount(tb, "sysfs", "/sys", &ctx->sys_dir, &ctx->sys_ro);
+	r = find_mount(tb, "sysfs", "/sys", &ctx->sys_dir);
 	if (r == 0)
-		r = find_mount(tb, "proc", "/proc", &ctx->proc_dir, &proc_ro);
+		r = find_mount(tb, "proc", "/proc", &ctx->proc_dir);
 	mnt_unref_table(tb);
 	return r;
 }
@@ -83,6 +80,7 @@ static int locate_sysroot(struct mo_ctx *ctx, const char *sysroot)
 int mo_new(const char *sysroot, struct mo_ctx **ret)
 {
 	struct mo_ctx *ctx = calloc(1, sizeof(*ctx));
+	struct statvfs sv;
 	int r;
 
 	if (!ctx)
@@ -99,6 +97,9 @@ int mo_new(const char *sysroot, struct mo_ctx **ret)
 		r = -errno;
 		goto fail;
 	}
+	/* Containers often mount sysfs read-only; so may a captured tree be. */
+	if (fstatvfs(ctx->sys_fd, &sv) == 0 && (sv.f_flag & ST_RDONLY))
+		ctx->sys_ro = true;
 	/* procfs is optional: only sources (iomem) and Xen knobs come from it. */
 	ctx->proc_fd = open(ctx->proc_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	*ret = ctx;

@@ -151,7 +151,7 @@ class Guest:
             return self.xen_command()
         # maxmem: boot memory, the DIMMs and a virtio-mem region must all fit.
         maxmem = 512 * 2**20 + sc.slots * max(self.dimm_bytes, 2**30) + 4 * 2**30
-        append = (f"console=ttyS0 quiet panic=-1 memhp_default_state=offline "
+        append = (f"console=ttyS0 quiet loglevel=5 panic=-1 memhp_default_state=offline "
                   f"{sc.append} mo_scenario={sc.name} mo_dimm_bytes={self.dimm_bytes}")
         cmd = ["qemu-system-x86_64", "-M", "pc", "-accel", "tcg",
                "-m", f"512M,slots={sc.slots},maxmem={maxmem // 2**20}M",
