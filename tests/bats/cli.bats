@@ -1,0 +1,47 @@
+#!/usr/bin/env bats
+# The command line: help, version, unknown commands and options.
+
+load helpers
+
+@test "--version prints the version" {
+	run -0 "$MEMONLINE" --version
+	assert_output --regexp '^memonline [0-9]+\.[0-9]+\.[0-9]+$'
+}
+
+@test "--help lists every command" {
+	run -0 "$MEMONLINE" --help
+	for c in status list online offline; do
+		assert_line --regexp "^ $c "
+	done
+}
+
+@test "each command has its own --help" {
+	for c in status list online offline; do
+		run -0 "$MEMONLINE" "$c" --help
+		assert_line --index 1 --partial "memonline $c"
+	done
+}
+
+@test "no command, an unknown command, an unknown option: exit 2" {
+	run -2 "$MEMONLINE"
+	assert_output --partial "no command given"
+	run -2 "$MEMONLINE" frobnicate
+	assert_output --partial "unknown command 'frobnicate'"
+	run -2 "$MEMONLINE" status --frobnicate
+	assert_output --partial "unrecognized option '--frobnicate'"
+}
+
+@test "global options work before and after the command" {
+	mkroot 0-1:online
+	run -0 "$MEMONLINE" status --sysroot "$ROOT"
+	assert_line "Blocks:              2 (2 online, 0 offline)"
+	run -0 "$MEMONLINE" --sysroot "$ROOT" status
+	assert_line "Blocks:              2 (2 online, 0 offline)"
+}
+
+@test "an unreadable config is named, exit 2" {
+	mkroot 0:online
+	mkdir "$BATS_TEST_TMPDIR/dir.conf"
+	run -2 "$MEMONLINE" --sysroot "$ROOT" --config "$BATS_TEST_TMPDIR/dir.conf" status
+	assert_output --partial "$BATS_TEST_TMPDIR/dir.conf"
+}

@@ -1,0 +1,53 @@
+#!/usr/bin/env bats
+# memonline offline: highest first, bounded in time, EBUSY explained.
+
+load helpers
+
+@test "offline works from the highest block down" {
+	mkroot 0-7:online 8-11:online:Movable
+	run -0 mo offline 8-11
+	assert_equal "$(writes)" "$(printf 'memory%s offline\n' 11 10 9 8)"
+	assert_equal "$(block_state 8)" offline
+	assert_equal "$(block_zones 8)" "Movable Normal"
+}
+
+@test "offline SIZE takes the highest online blocks" {
+	mkroot 0-7:online 8-11:online:Movable
+	run -0 mo offline 256M
+	assert_equal "$(writes)" $'memory11 offline\nmemory10 offline'
+}
+
+@test "EBUSY is explained: unmovable pages, typical of kernel zones" {
+	mkroot 0-7:online 8-9:online:Movable
+	fault 7 EBUSY
+	run -64 mo offline 7-9
+	assert_line "memory9: offline"
+	assert_line "memory8: offline"
+	assert_line "memory7: failed: Device or resource busy (unmovable pages in the block, typical of kernel zones; only ZONE_MOVABLE memory can be offlined reliably)"
+}
+
+@test "an offline that hangs is bounded by --timeout" {
+	mkroot 0-7:online 8-9:online:Movable
+	fault 9 hang
+	SECONDS=0
+	run -1 mo offline 8-9 --timeout 1
+	assert [ "$SECONDS" -le 5 ]
+	assert_line "memory9: failed: Interrupted system call (timed out: the kernel was still migrating pages away)"
+	assert_line "memory8: failed (not tried: --timeout reached)"
+}
+
+@test "already offline is not a failure" {
+	mkroot 0-7:online 8:offline
+	run -0 mo offline 8
+	assert_output "memory8: already offline"
+	assert_equal "$(writes)" ""
+}
+
+@test "offline needs a target and a sane timeout" {
+	mkroot 0:online
+	run -2 mo offline
+	assert_output --partial "give blocks, a range or a size"
+	run -2 mo offline 0 --timeout 0
+	assert_output --partial "--timeout: '0' is not a number of seconds from 1 to 86400"
+	run -2 mo offline 0 --timeout soon
+}

@@ -1,0 +1,85 @@
+#!/usr/bin/env bats
+# memonline status: settings, blocks by zone and node, the ratio.
+
+load helpers
+
+@test "status on the tree captured from an EC2 KVM guest" {
+	run -0 "$MEMONLINE" --sysroot "$FIXTURES/ec2-kvm-24g" status
+	assert_line "Block size:          128M"
+	assert_line "Blocks:              192 (192 online, 0 offline)"
+	assert_line "Online memory:       24G (kernel 24G, movable 0B)"
+	assert_line "auto_online_blocks:  offline"
+	assert_line --partial "New memory:          left offline by the kernel"
+	assert_line --regexp "^DMA32 +23 +2.9G$"
+	assert_line --regexp "^Normal +168 +21G$"
+	assert_line --regexp "^none +1 +128M$"
+}
+
+@test "status reports zones, nodes and the movable:kernel ratio" {
+	mkroot 0-7:online:Normal:0 8-13:online:Movable:0 14-15:offline::0 16-19:online:Movable:1 \
+		20-23:online:Normal:1
+	run -0 "$MEMONLINE" --sysroot "$ROOT" status
+	assert_line "Movable:kernel:      83% (memonline's budget 301%)"
+	assert_line --regexp "^0 +1G +768M +256M +75%$"
+	assert_line --regexp "^1 +512M +512M +0B +100%$"
+}
+
+@test "status says who onlines new memory when the kernel auto-onlines" {
+	mkroot --auto-online online_movable 0-3:online
+	run -0 "$MEMONLINE" --sysroot "$ROOT" status
+	assert_line "auto_online_blocks:  online_movable"
+	assert_line "New memory:          onlined by the kernel itself, into ZONE_MOVABLE"
+}
+
+@test "status --json carries the same facts" {
+	mkroot 0-7:online:Normal 8-11:online:Movable 12:offline 13:going-offline:Movable
+	echo "ratio 150" >"$CONF"
+	run -0 "$MEMONLINE" --sysroot "$ROOT" --config "$CONF" status --json
+	run -0 python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print(d["block_size"], d["auto_online_blocks"], d["kernel_onlines_new_memory"])
+print(d["blocks"]["online"], d["blocks"]["offline"], d["blocks"]["going_offline"])
+print(d["bytes"]["kernel"] >> 20, d["bytes"]["movable"] >> 20, d["movable_ratio"])
+print(d["policy"]["ratio"], d["kernel_policy"]["online_policy"])
+print(sorted((z["zone"], z["blocks"]) for z in d["zones"]))' <<<"$output"
+	assert_output "134217728 offline False
+12 1 1
+1024 640 63
+150 contig-zones
+[('Movable', 5), ('Normal', 8)]"
+}
+
+@test "kernels without the memory_hotplug parameters or valid_zones are normal" {
+	mkroot --no-params --no-valid-zones 0-3:online::-
+	run -0 "$MEMONLINE" --sysroot "$ROOT" status
+	refute_line --partial "Kernel policy:"
+	assert_line --regexp "^unknown +4 +512M$"
+	refute_output --partial "memonline:"
+}
+
+@test "a kernel without memory hotplug is told plainly" {
+	ROOT=$BATS_TEST_TMPDIR/root
+	mkdir -p "$ROOT/sys/devices/system" "$ROOT/proc"
+	run -1 "$MEMONLINE" --sysroot "$ROOT" status
+	assert_output "memonline: $ROOT/sys/devices/system/memory: no memory blocks: the kernel was built without CONFIG_MEMORY_HOTPLUG"
+}
+
+@test "a malformed block_size_bytes is named" {
+	mkroot --block-size 0x8000000 0:online
+	run -1 "$MEMONLINE" --sysroot "$ROOT" status
+	assert_output "memonline: $ROOT/sys/devices/system/memory: unexpected block_size_bytes"
+}
+
+@test "a missing sysroot is named" {
+	run -1 "$MEMONLINE" --sysroot "$BATS_TEST_TMPDIR/nowhere" status
+	assert_output "memonline: $BATS_TEST_TMPDIR/nowhere/sys: No such file or directory"
+}
+
+@test "MEMONLINE_SYSROOT and MEMONLINE_CONFIG stand for the options" {
+	mkroot 0-3:online
+	echo "ratio 42" >"$CONF"
+	MEMONLINE_SYSROOT=$ROOT MEMONLINE_CONFIG=$CONF run -0 "$MEMONLINE" status
+	assert_line "Blocks:              4 (4 online, 0 offline)"
+	assert_line --partial "ratio 42%"
+}
