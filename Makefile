@@ -77,6 +77,40 @@ check: deps check-build
 deps:
 	@scripts/install-deps
 
+UDEV_RULES := $(patsubst %.in,%,$(wildcard udev/*.rules.in))
+UNITS := $(patsubst %.in,%,$(wildcard systemd/*.in))
+GENERATED := $(UDEV_RULES) $(UNITS)
+MAN8 := $(wildcard man/*.8)
+MAN5 := $(wildcard man/*.5)
+INSTALL ?= install
+
+all: $(GENERATED)
+
+# Never runs systemctl or udevadm: enabling is the packager's or admin's call.
+install: all
+	$(INSTALL) $(INSTALL_STRIP) -Dm0755 memonline $(DESTDIR)$(BINDIR)/memonline
+	$(INSTALL) -d $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5
+	$(INSTALL) -m0644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/
+	$(INSTALL) -m0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/
+	$(INSTALL) -Dm0644 etc/memonline.conf $(DESTDIR)$(SYSCONFDIR)/memonline.conf
+	$(INSTALL) -d $(DESTDIR)$(SYSCONFDIR)/memonline.conf.d
+	$(if $(UDEV_RULES),$(INSTALL) -d $(DESTDIR)$(UDEVRULESDIR) && \
+		$(INSTALL) -m0644 $(UDEV_RULES) $(DESTDIR)$(UDEVRULESDIR)/)
+	$(if $(UNITS),$(INSTALL) -d $(DESTDIR)$(SYSTEMDUNITDIR) && \
+		$(INSTALL) -m0644 $(UNITS) $(DESTDIR)$(SYSTEMDUNITDIR)/)
+	$(if $(wildcard completion/memonline),$(INSTALL) -Dm0644 completion/memonline \
+		$(DESTDIR)$(BASHCOMPDIR)/memonline)
+
+install-strip:
+	$(MAKE) INSTALL_STRIP=-s install
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/memonline $(DESTDIR)$(BASHCOMPDIR)/memonline
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(MAN8)))
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(MAN5)))
+	rm -f $(addprefix $(DESTDIR)$(UDEVRULESDIR)/,$(notdir $(UDEV_RULES)))
+	rm -f $(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(notdir $(UNITS)))
+
 # Read-only: this machine's memory, as memonline sees it.
 run: deps memonline
 	./memonline status
@@ -92,9 +126,9 @@ systemd/%: systemd/%.in Makefile
 	$(Q)$(SUBST) $< >$@
 
 clean:
-	rm -f memonline lib/libmemonline.a $(LIB_OBJ) $(BIN_OBJ) $(TEST_BIN) \
+	rm -f memonline lib/libmemonline.a $(LIB_OBJ) $(BIN_OBJ) $(TEST_BIN) $(GENERATED) \
 		tests/fakesys.so $(wildcard lib/*.d bin/*.d tests/unit/*.d)
 
-.PHONY: all check check-build deps run clean
+.PHONY: all check check-build deps run clean install install-strip uninstall
 
 -include $(wildcard lib/*.d bin/*.d tests/unit/*.d)

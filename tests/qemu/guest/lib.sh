@@ -164,3 +164,10 @@ xen_grow() {
 	stopwatch xen-blocks-added
 }
 xen_reached() { [ "$(cat $XB/info/current_kb)" -ge $target ]; }
+
+# start_udevd: the real systemd-udevd, with the rules in /etc/udev/rules.d.
+start_udevd() {
+	mkdir -p /run/udev
+	/lib/systemd/systemd-udevd --daemon 2>/tmp/udevd.log
+	check "systemd-udevd is up" wait_until 10 udevadm control --ping
+}
