@@ -375,6 +375,30 @@ def tap_diag(lines):
         print("#", line)
 
 
+def udev_rules(workdir):
+    """memonline's udev rules from the repository, as --memonline-rules
+    arguments: a generated .rules file, or its .in template with the paths
+    filled in for the guest."""
+    top = os.path.join(HERE, "..", "..", "udev")
+    names = sorted(os.listdir(top)) if os.path.isdir(top) else []
+    args = []
+    for name in names:
+        src = os.path.join(top, name)
+        if name.endswith(".rules"):
+            args += ["--memonline-rules", src]
+        elif name.endswith(".rules.in") and name[:-3] not in names:
+            dest = os.path.join(workdir, name[:-3])
+            with open(src) as f:
+                text = f.read()
+            for key, value in (("@BINDIR@", "/usr/bin"), ("@SBINDIR@", "/usr/sbin"),
+                               ("@SYSCONFDIR@", "/etc"), ("@VERSION@", "test")):
+                text = text.replace(key, value)
+            with open(dest, "w") as f:
+                f.write(text)
+            args += ["--memonline-rules", dest]
+    return args
+
+
 def main(doc, scenarios, xen=False):
     ap = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     ap.add_argument("scenarios", nargs="*", metavar="SCENARIO")
@@ -439,6 +463,7 @@ def main(doc, scenarios, xen=False):
         if r.returncode != 0:
             return bail("building xen-maxmem failed: " + r.stderr.strip())
         extra = ["--add", helper + ":/usr/bin/xen-maxmem"]
+    extra += udev_rules(workdir)
     initrds = {}
 
     def initrd(with_memonline):
