@@ -216,24 +216,14 @@ static void online_one(struct run *r, const struct mo_policy *p, struct mo_usage
 		report(r, b, FAILED, NULL, 0, "it is going offline");
 		return;
 	}
-	mo_policy_decide(p, b, r->mem->block_size, u, forced, &d);
+	e = mo_block_online_by_policy(r->ctl->ctx, p, r->mem->block_size, u, forced, r->dry_run,
+				      b, &d);
 	if (d.skip) {
 		report(r, b, d.impossible ? FAILED : SKIPPED, NULL, 0, d.reason);
 		return;
 	}
 	action = mo_online_type_word(d.type);
-	if (r->dry_run) {
-		/* Count it as if done, so the ratio evolves as it would for real. */
-		mo_usage_add(u, b->node, d.type == MO_ONLINE_MOVABLE ||
-			     (d.type == MO_ONLINE_DEFAULT && b->zone == MO_ZONE_MOVABLE),
-			     r->mem->block_size);
-		report(r, b, DONE, action, 0, d.reason);
-		return;
-	}
-	e = mo_block_set_state(r->ctl->ctx, b, d.type);
 	if (e == 0 || e == -EALREADY) {
-		mo_usage_add(u, b->node, b->have_zones && b->zone == MO_ZONE_MOVABLE,
-			     r->mem->block_size);
 		report(r, b, e ? ALREADY : DONE, action, 0,
 		       e ? "onlined meanwhile by another agent" : d.reason);
 		return;

@@ -33,3 +33,26 @@ int mo_block_set_state(struct mo_ctx *ctx, struct mo_block *b, enum mo_online_ty
 		return r;
 	return rr == -ENOENT ? -ENOENT : 0;
 }
+
+int mo_block_online_by_policy(struct mo_ctx *ctx, const struct mo_policy *p,
+			      uint64_t block_size, struct mo_usage *u, enum mo_choice forced,
+			      bool dry_run, struct mo_block *b, struct mo_decision *d)
+{
+	int r;
+
+	mo_policy_decide(p, b, block_size, u, forced, d);
+	if (d->skip)
+		return 0;
+	if (dry_run) {
+		/* Count it as if done, so the ratio evolves as it would for real. */
+		mo_usage_add(u, b->node, d->type == MO_ONLINE_MOVABLE ||
+			     (d->type == MO_ONLINE_DEFAULT && b->zone == MO_ZONE_MOVABLE),
+			     block_size);
+		return 0;
+	}
+	r = mo_block_set_state(ctx, b, d->type);
+	/* Count the zone the kernel really chose, read back from valid_zones. */
+	if (r == 0 || r == -EALREADY)
+		mo_usage_add(u, b->node, b->have_zones && b->zone == MO_ZONE_MOVABLE, block_size);
+	return r;
+}

@@ -181,7 +181,11 @@ ssize_t mo_read_attr(int dirfd, const char *path, char *buf, size_t size)
 	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return -errno;
-	/* sysfs answers in one read; a regular file (a fixture) may not. */
+	/*
+	 * sysfs hands over a whole attribute in one read, and a regular file
+	 * (a fixture) reads short only at its end: a short read is the end,
+	 * which saves the second read(2) per file that a scan would spend.
+	 */
 	while (len < size) {
 		ssize_t n = read(fd, buf + len, size - len);
 
@@ -191,9 +195,9 @@ ssize_t mo_read_attr(int dirfd, const char *path, char *buf, size_t size)
 			r = -errno;
 			break;
 		}
-		if (n == 0)
-			break;
 		len += n;
+		if (n == 0 || len < size)
+			break;
 	}
 	close(fd);
 	if (r < 0)

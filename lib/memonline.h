@@ -253,6 +253,18 @@ void mo_policy_decide(const struct mo_policy *p, const struct mo_block *b,
  */
 int mo_block_set_state(struct mo_ctx *ctx, struct mo_block *b, enum mo_online_type type);
 
+/*
+ * Online one offline block by policy: mo_policy_decide(), then (unless
+ * dry_run or the decision is skip) mo_block_set_state(), then account the
+ * block in *u so the next decision sees it.  Every onliner (online, target
+ * --wait, watch) goes through here, so they cannot drift apart.
+ * Returns 0 (onlined, or skipped: see d->skip), -EALREADY when another agent
+ * onlined it first, or the error of mo_block_set_state().  *d is always set.
+ */
+int mo_block_online_by_policy(struct mo_ctx *ctx, const struct mo_policy *p,
+			      uint64_t block_size, struct mo_usage *u, enum mo_choice forced,
+			      bool dry_run, struct mo_block *b, struct mo_decision *d);
+
 #ifdef __cplusplus
 }
 #endif

@@ -12,6 +12,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -140,7 +141,9 @@ class Guest:
         self.dimm_bytes = dimm_bytes
         self.verbose = verbose
         self.serial = os.path.join(workdir, scenario.name + ".serial.log")
-        self.qmp_path = os.path.join(workdir, scenario.name + ".qmp")
+        # A socket path must fit in sun_path (108 bytes): keep it short.
+        self.qmp_dir = tempfile.mkdtemp(prefix="mo-qmp.")
+        self.qmp_path = os.path.join(self.qmp_dir, "qmp.sock")
         self.res = Result()
         self.dimms = {}        # id -> size, plugged and not deleted
         self.t_hotadd = None   # time of the last hot-add request
@@ -354,8 +357,7 @@ class Guest:
         except subprocess.TimeoutExpired:
             self.proc.send_signal(signal.SIGKILL)
             self.proc.wait()
-        if os.path.exists(self.qmp_path):
-            os.unlink(self.qmp_path)
+        shutil.rmtree(self.qmp_dir, ignore_errors=True)
 
     def serial_tail(self, n=40):
         try:
@@ -423,7 +425,10 @@ def main(doc, scenarios, xen=False):
     if unknown:
         ap.error(f"unknown scenario {', '.join(unknown)} (see --list)")
     chosen = [byname[n] for n in args.scenarios] or scenarios
-    dimm_bytes = parse_size(args.dimm_size)
+    try:
+        args.dimm_bytes = parse_size(args.dimm_size)
+    except ValueError as e:
+        ap.error(str(e))
 
     print(f"1..{len(chosen)}", flush=True)
 
@@ -447,8 +452,23 @@ def main(doc, scenarios, xen=False):
         print("#", line)
     print(f"# fetch: {time.monotonic() - t0:.1f} s", flush=True)
 
-    workdir = os.path.join(args.cache, "run")
-    os.makedirs(workdir, exist_ok=True)
+    # A private directory per run, so two runs can share the cache; it becomes
+    # run/ (the last run's serial logs and initramfs) at the end.
+    args.cache = os.path.realpath(args.cache)
+    workdir = tempfile.mkdtemp(prefix="run.", dir=args.cache)
+    try:
+        return run_all(args, chosen, workdir, xen, bail)
+    finally:
+        last = os.path.join(args.cache, "run")
+        shutil.rmtree(last, ignore_errors=True)
+        try:
+            os.rename(workdir, last)
+        except OSError:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def run_all(args, chosen, workdir, xen, bail):
+    dimm_bytes = args.dimm_bytes
     kernel = os.path.join(args.cache, "kernel", "vmlinux")
     memonline = os.path.abspath(args.memonline)
     have_memonline = os.access(memonline, os.X_OK)
@@ -506,7 +526,8 @@ def main(doc, scenarios, xen=False):
         tap_diag(res.notes)
         tap_diag(res.output)
         if not res.ok:
-            print(f"# serial log {guest.serial}, last lines:")
+            log = os.path.join(args.cache, "run", os.path.basename(guest.serial))
+            print(f"# serial log (kept in {log} after the run), last lines:")
             tap_diag("  " + line for line in guest.serial_tail())
         sys.stdout.flush()
     return 1 if failed else 0
