@@ -57,7 +57,7 @@ zones() { for _b; do cat $MEM/memory$_b/valid_zones; done; }
 # all_new_online N: exactly N hot-added blocks exist and all are online.
 all_new_online() {
 	_n=$(count_new)
-	[ "$_n" -eq "$1" ] && [ -z "$(states $(new_blocks) | grep -v '^online$')" ]
+	[ "$_n" -eq "$1" ] && ! states $(new_blocks) | grep -qvx online
 }
 # first and last of the hot-added blocks, as memonline's N-M range.
 new_range() { new_blocks | sed -n '1h; ${x;G;s/\n/-/;p}'; }
@@ -117,13 +117,13 @@ json_num() {
 only_zone() {
 	_z=$1
 	shift
-	[ $# -gt 0 ] && [ -z "$(zones "$@" | grep -vx "$_z")" ]
+	[ $# -gt 0 ] && ! zones "$@" | grep -qvx "$_z"
 }
 # only_state STATE BLOCK...
 only_state() {
 	_s=$1
 	shift
-	[ $# -gt 0 ] && [ -z "$(states "$@" | grep -vx "$_s")" ]
+	[ $# -gt 0 ] && ! states "$@" | grep -qvx "$_s"
 }
 # log_clean FILE: no line that reports an error or a failure.
 log_clean() { ! grep -Eiq 'error|fail|invalid|EINVAL|EBUSY|EPERM' "$1"; }
