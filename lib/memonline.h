@@ -32,6 +32,8 @@ struct mo_ctx *mo_unref(struct mo_ctx *ctx);
 /* Where sysfs and procfs are read from, e.g. "/sys" or "DIR/sys". */
 const char *mo_sys_dir(const struct mo_ctx *ctx);
 const char *mo_proc_dir(const struct mo_ctx *ctx);
+/* Where runtime state lives: "/run", or "DIR/run" below a sysroot. */
+const char *mo_run_dir(const struct mo_ctx *ctx);
 /* The running system's sysfs is mounted read-only (containers). */
 bool mo_sys_read_only(const struct mo_ctx *ctx);
 
@@ -156,10 +158,84 @@ struct mo_block *mo_memory_find(const struct mo_memory *mem, unsigned long id);
 
 /* Re-read one block's state and zones into *b. -ENOENT when it vanished. */
 int mo_block_refresh(struct mo_ctx *ctx, struct mo_block *b);
+/* The node a block belongs to, from its nodeY link; -ENOENT when it has none yet. */
 int mo_block_read_node(struct mo_ctx *ctx, unsigned long id);
 void mo_block_read_source(struct mo_ctx *ctx, uint64_t block_size, struct mo_block *b);
+/* The same for n blocks at once: /proc/iomem is read once, not n times. */
+void mo_blocks_read_source(struct mo_ctx *ctx, uint64_t block_size, struct mo_block *blocks,
+			   size_t n);
+/*
+ * The inode number of memoryN/: kernfs gives a block removed and added again
+ * under the same number a new one, which tells the two apart after events
+ * were lost.
+ */
+int mo_block_read_ino(struct mo_ctx *ctx, unsigned long id, uint64_t *ret);
 
 int mo_read_auto_online(struct mo_ctx *ctx, enum mo_auto_online *ret);
+
+/* ---- Events: blocks coming and going ---------------------------------- */
+
+/*
+ * An event source for a daemon: the kernel's uevents through libudev, or
+ * synthetic ones replayed from a file descriptor (tests).  Either is a file
+ * descriptor to poll and a receive call that never blocks.
+ */
+struct mo_monitor;
+
+enum mo_monitor_kind {
+	MO_MONITOR_AUTO,   /* udev when udevd runs, else kernel */
+	MO_MONITOR_UDEV,   /* events udevd re-broadcasts once it has processed them */
+	MO_MONITOR_KERNEL, /* the kernel's own: no udevd needed, nor its netns */
+};
+
+enum mo_event_action {
+	MO_EVENT_ADD,
+	MO_EVENT_REMOVE,
+	MO_EVENT_ONLINE,
+	MO_EVENT_OFFLINE,
+};
+
+struct mo_event {
+	enum mo_event_action action;
+	unsigned long block; /* N of memoryN */
+	uint64_t seqnum;     /* the kernel's SEQNUM; 0 in a replay */
+};
+
+/*
+ * The receive buffer asked for, as systemd-udevd asks for its own kernel
+ * socket.  It is a limit, not an allocation: the kernel charges queued
+ * events only (about 1 KiB each), so this holds some 100,000 events, ten
+ * times a 1 TiB hot-add in 128 MiB blocks, while the daemon is busy.
+ */
+#define MO_MONITOR_RCVBUF (128u << 20)
+
+/*
+ * Listen to uevents of subsystem "memory".  MO_MONITOR_AUTO takes the udev
+ * group when udevd runs (mo_run_dir()/udev/control exists), the kernel group when
+ * it does not (initramfs, minimal guests).  Events are queued only from
+ * mo_monitor_enable() on: enable, then scan, and nothing falls in between.
+ */
+int mo_monitor_new_uevent(struct mo_ctx *ctx, enum mo_monitor_kind kind,
+			  struct mo_monitor **ret);
+/*
+ * Replay lines "ACTION DEVPATH" (add, remove, online, offline; DEVPATH as
+ * the kernel sends it, /devices/system/memory/memoryN) read from fd, which
+ * the monitor then owns.  A line "ENOBUFS" stands for lost events; '#'
+ * starts a comment.
+ */
+int mo_monitor_new_replay(int fd, struct mo_monitor **ret);
+struct mo_monitor *mo_monitor_free(struct mo_monitor *m);
+int mo_monitor_enable(struct mo_monitor *m);
+int mo_monitor_fd(const struct mo_monitor *m);
+const char *mo_monitor_name(const struct mo_monitor *m); /* "udev", "kernel", "replay" */
+/* Bytes the kernel will queue for the monitor; 0 for a replay. */
+size_t mo_monitor_rcvbuf(const struct mo_monitor *m);
+/*
+ * The next event of a memory block.  Returns 1 with *ev set, 0 when none is
+ * pending, -ENOBUFS when events were lost (rescan), -EBADMSG for a replay
+ * line that is not an event, -EPIPE once a replay has ended, or -errno.
+ */
+int mo_monitor_receive(struct mo_monitor *m, struct mo_event *ev);
 
 /* ---- Online memory, by zone and node: what the ratio is counted on --- */
 
@@ -264,6 +340,94 @@ int mo_block_set_state(struct mo_ctx *ctx, struct mo_block *b, enum mo_online_ty
 int mo_block_online_by_policy(struct mo_ctx *ctx, const struct mo_policy *p,
 			      uint64_t block_size, struct mo_usage *u, enum mo_choice forced,
 			      bool dry_run, struct mo_block *b, struct mo_decision *d);
+
+/* ---- The hypervisor and the Xen balloon -------------------------------- */
+
+struct mo_hypervisor {
+	char type[16];       /* /sys/hypervisor/type ("xen"), "" when absent */
+	char guest_type[16]; /* /sys/hypervisor/guest_type: PV, HVM, PVH; "" */
+};
+/* Never fails: an absent or empty /sys/hypervisor (any non-Xen machine) is "". */
+void mo_hypervisor_read(struct mo_ctx *ctx, struct mo_hypervisor *ret);
+bool mo_hypervisor_is_xen(const struct mo_hypervisor *hv);
+
+#define MO_XEN_UNSET UINT64_MAX /* an optional attribute that is absent */
+
+/* /sys/devices/system/xen_memory/xen_memory0, in the units the kernel uses. */
+struct mo_xen_balloon {
+	uint64_t target_kb;
+	uint64_t target;          /* bytes (not pages: the ABI doc is wrong) */
+	uint64_t current_kb, low_kb, high_kb;
+	uint64_t schedule_delay, max_schedule_delay; /* seconds; MO_XEN_UNSET */
+	uint64_t retry_count, max_retry_count;       /* MO_XEN_UNSET */
+	int scrub_pages;          /* 0/1, -1 when absent */
+	int hotplug_unpopulated;  /* 0/1, -1: no XEN_BALLOON_MEMORY_HOTPLUG */
+};
+
+/*
+ * Read the balloon.  -ENODEV when there is none (not Xen, or no balloon
+ * driver).  On another failure *bad_attr names the attribute, relative to
+ * the sysfs root, and nothing is returned.
+ */
+int mo_xen_balloon_read(struct mo_ctx *ctx, struct mo_xen_balloon *ret,
+			const char **bad_attr);
+/* Write target_kb, in decimal: the kernel parses it with base 0. */
+int mo_xen_set_target_kb(struct mo_ctx *ctx, uint64_t kb);
+/* Where the balloon lives, relative to the sysfs root (for messages). */
+const char *mo_xen_balloon_dir(void);
+
+/* Parsers of the balloon's values (pure). */
+int mo_xen_parse_kb(const char *s, uint64_t *ret);      /* "%lu" */
+int mo_xen_parse_counter(const char *s, uint64_t *ret); /* "%lx": hex, no 0x */
+int mo_xen_parse_bool(const char *s, int *ret);         /* "0" or "1" */
+
+/*
+ * A target as a person writes it: SIZE with a unit (K, M, G or T, binary),
+ * or +SIZE / -SIZE relative to base_kb.  A bare number is refused: bytes or
+ * KiB would both be a plausible reading, and the wrong one is fatal.
+ * -EINVAL malformed, -ERANGE when the result overflows or is not above 0.
+ */
+int mo_xen_parse_target(const char *s, uint64_t base_kb, uint64_t *ret_kb);
+
+enum mo_xen_verdict {
+	MO_XEN_NOT_XEN,
+	MO_XEN_NO_BALLOON,     /* a Xen guest without the balloon driver */
+	MO_XEN_REACHED,
+	MO_XEN_RELEASING,      /* target below current: giving memory back */
+	MO_XEN_WAITING_ONLINE, /* hot-added blocks sit offline; the driver waits */
+	MO_XEN_POPULATING,     /* in progress */
+	MO_XEN_REFUSED,        /* pages ballooned, not populated: the hypervisor says no */
+	MO_XEN_HOTPLUG_UNSUPPORTED,
+	MO_XEN_STALLED,        /* the driver gave up (hot-add failed or cancelled) */
+	MO_XEN_OVERRIDDEN,     /* the toolstack set another target since ours */
+	MO_XEN_VERDICT__MAX,
+};
+const char *mo_xen_verdict_name(enum mo_xen_verdict v); /* "waiting-online" */
+
+/* What the verdict is decided on: all facts, no I/O. */
+struct mo_xen_facts {
+	bool xen, balloon;
+	uint64_t target_kb, current_kb, low_kb, high_kb;
+	uint64_t retry_count;   /* MO_XEN_UNSET when unknown */
+	bool hotplug;           /* /proc/sys/xen/balloon/hotplug_unpopulated exists */
+	uint64_t offline_blocks;
+	uint64_t requested_kb;  /* what we wrote, 0 when we wrote nothing */
+	unsigned stable_ms;     /* how long nothing in the balloon has moved */
+};
+
+/*
+ * Past this long without movement, ballooned pages that are not populated
+ * mean the driver has stopped trying: it polls every second while waiting
+ * and retries at once after onlining (drivers/xen/balloon.c).
+ */
+#define MO_XEN_SETTLE_MS 2000
+
+struct mo_xen_diagnosis {
+	enum mo_xen_verdict verdict;
+	bool kick;  /* the driver is cancelled: writing a different target wakes it */
+	bool final; /* nothing will change without someone acting */
+};
+void mo_xen_diagnose(const struct mo_xen_facts *f, struct mo_xen_diagnosis *ret);
 
 #ifdef __cplusplus
 }

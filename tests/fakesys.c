@@ -17,6 +17,14 @@
  *   hang      the write blocks until a signal arrives, then fails with EINTR
  *             (what offlining does when it cannot migrate pages)
  * Every accepted write is appended to $FAKESYS_LOG as "memoryN WORD".
+ *
+ * Writes to xen_memory0/target_kb and xen_memory0/target are stored as
+ * drivers/xen/xen-balloon.c stores them: target_kb through
+ * simple_strtoull(buf, NULL, 0) (so "01000" is octal and garbage is 0),
+ * target through memparse (K, M, G suffixes), both rounded down to 4 KiB
+ * pages, and both files then show the new target (target_kb in KiB, target
+ * in bytes).  They are logged as "target_kb VALUE" or "target VALUE", and
+ * xen_memory0/.fakesys-fault scripts errors there as for a block.
  * Concurrent writers to one block are serialised with flock, as the kernel
  * serialises them with the device hotplug lock.
  */
@@ -39,6 +47,7 @@
 #define MAX_FD 4096
 
 static char *tracked[MAX_FD]; /* block directory of an fd open for writing state */
+static char *balloon[MAX_FD]; /* xen_memory0/target_kb or /target open for writing */
 
 static int (*real_openat)(int, const char *, int, ...);
 static ssize_t (*real_write)(int, const void *, size_t);
@@ -84,6 +93,10 @@ static void track(int fd, int flags)
 	path[n] = '\0';
 	free(tracked[fd]);
 	tracked[fd] = block_dir_of(path);
+	free(balloon[fd]);
+	balloon[fd] = NULL;
+	if (strstr(path, "/xen_memory0/target"))
+		balloon[fd] = strdup(path);
 }
 
 int openat(int dirfd, const char *path, int flags, ...)
@@ -125,6 +138,8 @@ int close(int fd)
 	if (fd >= 0 && fd < MAX_FD) {
 		free(tracked[fd]);
 		tracked[fd] = NULL;
+		free(balloon[fd]);
+		balloon[fd] = NULL;
 	}
 	return real_close(fd);
 }
@@ -345,11 +360,54 @@ out:
 	return err;
 }
 
+/* xen-balloon.c target_kb_store() and target_store(). */
+static int emulate_balloon(const char *path, const char *buf, size_t n)
+{
+	char value[64], dir[PATH_MAX], shown[32], *end;
+	const char *attr = strrchr(path, '/') + 1;
+	unsigned long long bytes;
+	int err;
+
+	if (strcmp(attr, "target_kb") != 0 && strcmp(attr, "target") != 0)
+		return EINVAL;
+	snprintf(dir, sizeof(dir), "%.*s", (int)(attr - 1 - path), path);
+	err = scripted_fault(dir);
+	if (err)
+		return err;
+	snprintf(value, sizeof(value), "%.*s", (int)(n < 63 ? n : 63), buf);
+	value[strcspn(value, "\n")] = '\0';
+	bytes = strtoull(value, &end, 0);
+	if (!strcmp(attr, "target_kb")) {
+		bytes *= 1024;
+	} else {
+		switch (*end) {
+		case 'G': case 'g': bytes <<= 10; /* fall through */
+		case 'M': case 'm': bytes <<= 10; /* fall through */
+		case 'K': case 'k': bytes <<= 10;
+		}
+	}
+	bytes &= ~4095ULL; /* target_pages = bytes >> PAGE_SHIFT */
+	snprintf(shown, sizeof(shown), "%llu", bytes / 1024);
+	put(dir, "target_kb", shown);
+	snprintf(shown, sizeof(shown), "%llu", bytes);
+	put(dir, "target", shown);
+	log_write(path, value); /* logged as "target_kb VALUE" */
+	return 0;
+}
+
 ssize_t write(int fd, const void *buf, size_t n)
 {
 	int err;
 
 	init();
+	if (fd >= 0 && fd < MAX_FD && balloon[fd]) {
+		err = emulate_balloon(balloon[fd], buf, n);
+		if (err) {
+			errno = err;
+			return -1;
+		}
+		return n;
+	}
 	if (fd < 0 || fd >= MAX_FD || !tracked[fd])
 		return real_write(fd, buf, n);
 	err = emulate(tracked[fd], buf, n);

@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The Xen balloon: value parsers, target sizes and the verdict, without files. */
+#include <errno.h>
+
+#include "internal.h"
+#include "tap.h"
+
+static void test_counters(void)
+{
+	static const struct {
+		const char *in;
+		int ret;
+		uint64_t want;
+	} cases[] = {
+		{ "20", 0, 0x20 },  /* max_schedule_delay's default: 32 seconds */
+		{ "4", 0, 4 },
+		{ "1", 0, 1 },
+		{ "a", 0, 10 },     /* "%lx": a retry_count of ten */
+		{ "ff", 0, 255 },
+		{ "0x20", -EINVAL, 0 }, /* the kernel never prints the prefix */
+		{ "", -EINVAL, 0 },
+		{ "-1", -EINVAL, 0 },
+		{ "1 ", -EINVAL, 0 },
+		{ "10000000000000000", -ERANGE, 0 },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		uint64_t v = 7;
+		int r = mo_xen_parse_counter(cases[i].in, &v);
+
+		is_int(r, cases[i].ret, "counter '%s' -> %d", cases[i].in, cases[i].ret);
+		is_u64(v, r == 0 ? cases[i].want : 7, "counter '%s' value", cases[i].in);
+	}
+}
+
+static void test_kb_and_bool(void)
+{
+	uint64_t v = 0;
+	int b = 5;
+
+	is_int(mo_xen_parse_kb("1048576", &v), 0, "target_kb is decimal");
+	is_u64(v, 1048576, "target_kb value");
+	is_int(mo_xen_parse_kb("20", &v), 0, "a decimal 20 is not hex");
+	is_u64(v, 20, "20 KiB");
+	is_int(mo_xen_parse_kb("1f", &v), -EINVAL, "hex digits in a KiB value are refused");
+	is_int(mo_xen_parse_kb("", &v), -EINVAL, "empty KiB value");
+	is_int(mo_xen_parse_bool("1", &b), 0, "bool 1");
+	is_int(b, 1, "bool 1 value");
+	is_int(mo_xen_parse_bool("0", &b), 0, "bool 0");
+	is_int(b, 0, "bool 0 value");
+	is_int(mo_xen_parse_bool("Y", &b), -EINVAL, "bool Y is not the balloon's format");
+	is_int(mo_xen_parse_bool("10", &b), -EINVAL, "bool 10");
+}
+
+static void test_target_sizes(void)
+{
+	static const struct {
+		const char *in;
+		uint64_t base_kb;
+		int ret;
+		uint64_t want_kb;
+	} cases[] = {
+		{ "1G", 524288, 0, 1048576 },
+		{ "512M", 0, 0, 524288 },
+		{ "4096K", 0, 0, 4096 },
+		{ "2T", 0, 0, 2147483648ULL },
+		{ "1GiB", 0, 0, 1048576 },
+		{ "+512M", 524288, 0, 1048576 },
+		{ "-512M", 1048576, 0, 524288 },
+		{ "+0G", 1000, 0, 1000 },
+		{ "-1G", 1048576, -ERANGE, 0 },  /* nothing left */
+		{ "-2G", 1048576, -ERANGE, 0 },
+		{ "0G", 0, -ERANGE, 0 },
+		{ "4096", 0, -EINVAL, 0 },       /* bytes or KiB? refused */
+		{ "+4096", 0, -EINVAL, 0 },
+		{ "1P", 0, -EINVAL, 0 },
+		{ "1X", 0, -EINVAL, 0 },
+		{ "G", 0, -EINVAL, 0 },
+		{ "1.5G", 0, -EINVAL, 0 },
+		{ "--1G", 0, -EINVAL, 0 },
+		{ "", 0, -EINVAL, 0 },
+		{ "+16777216T", UINT64_MAX - 10, -ERANGE, 0 },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		uint64_t kb = 99;
+		int r = mo_xen_parse_target(cases[i].in, cases[i].base_kb, &kb);
+
+		is_int(r, cases[i].ret, "target '%s' from %" PRIu64 " KiB -> %d", cases[i].in,
+		       cases[i].base_kb, cases[i].ret);
+		is_u64(kb, r == 0 ? cases[i].want_kb : 99, "target '%s' value", cases[i].in);
+	}
+}
+
+/* A Xen guest with a balloon: retry_count as the driver shows it, hotplug or not. */
+#define XEN(retry, hp) .xen = true, .balloon = true, .retry_count = (retry), .hotplug = (hp)
+#define SETTLED .stable_ms = MO_XEN_SETTLE_MS
+
+static void test_verdicts(void)
+{
+	static const struct {
+		const char *what;
+		struct mo_xen_facts f;
+		enum mo_xen_verdict want;
+		bool kick;
+	} cases[] = {
+		{ "not Xen", { .xen = false }, MO_XEN_NOT_XEN, false },
+		{ "Xen without a balloon driver", { .xen = true }, MO_XEN_NO_BALLOON, false },
+		{ "current equals target", { XEN(1, true), .target_kb = 1024, .current_kb = 1024 },
+		  MO_XEN_REACHED, false },
+		{ "pre-ballooned pages at target are normal",
+		  { XEN(1, true), .target_kb = 1024, .current_kb = 1024, .low_kb = 512, SETTLED },
+		  MO_XEN_REACHED, false },
+		{ "target below current", { XEN(1, true), .target_kb = 512, .current_kb = 1024 },
+		  MO_XEN_RELEASING, false },
+		{ "offline blocks while below target",
+		  { XEN(1, true), .target_kb = 2048, .current_kb = 1024, .offline_blocks = 4, SETTLED },
+		  MO_XEN_WAITING_ONLINE, false },
+		{ "ballooned pages, just onlined",
+		  { XEN(1, true), .target_kb = 2048, .current_kb = 1024, .low_kb = 512 },
+		  MO_XEN_POPULATING, false },
+		{ "ballooned pages, driver backing off",
+		  { XEN(3, true), .target_kb = 2048, .current_kb = 1024, .low_kb = 512 },
+		  MO_XEN_REFUSED, false },
+		{ "ballooned pages persisting, counters reset: cancelled",
+		  { XEN(1, true), .target_kb = 2048, .current_kb = 1024, .high_kb = 512, SETTLED },
+		  MO_XEN_REFUSED, true },
+		{ "empty balloon, no hotplug",
+		  { XEN(1, false), .target_kb = 2048, .current_kb = 1024 },
+		  MO_XEN_HOTPLUG_UNSUPPORTED, false },
+		{ "our target clamped to current: no hotplug",
+		  { XEN(1, false), .target_kb = 1024, .current_kb = 1024,
+		    .requested_kb = 2048 },
+		  MO_XEN_HOTPLUG_UNSUPPORTED, false },
+		{ "our target replaced by the toolstack's",
+		  { XEN(1, true), .target_kb = 1536, .current_kb = 1024, .requested_kb = 2048 },
+		  MO_XEN_OVERRIDDEN, false },
+		{ "empty balloon, hotplug, about to add",
+		  { XEN(1, true), .target_kb = 2048, .current_kb = 1024 }, MO_XEN_POPULATING, false },
+		{ "empty balloon, hotplug, nothing for long: hot-add failed",
+		  { XEN(1, true), .target_kb = 2048, .current_kb = 1024, SETTLED }, MO_XEN_STALLED, true },
+		{ "retry_count absent (old kernel) and settled",
+		  { XEN(MO_XEN_UNSET, true), .target_kb = 2048, .current_kb = 1024,
+		    .low_kb = 4, SETTLED },
+		  MO_XEN_REFUSED, true },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct mo_xen_diagnosis d;
+
+		mo_xen_diagnose(&cases[i].f, &d);
+		is_str(mo_xen_verdict_name(d.verdict), mo_xen_verdict_name(cases[i].want), "%s",
+		       cases[i].what);
+		is_int(d.kick, cases[i].kick, "%s: kick", cases[i].what);
+	}
+}
+
+int main(void)
+{
+	test_counters();
+	test_kb_and_bool();
+	test_target_sizes();
+	test_verdicts();
+	return tap_done();
+}
