@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -173,13 +174,16 @@ static void read_nodes(struct mo_ctx *ctx, struct mo_memory *mem)
 	closedir(nodes);
 }
 
+/*
+ * Called for every add event by the watch daemon: getdents64 into a stack
+ * buffer instead of opendir(), which would malloc its own per call.
+ */
 int mo_block_read_node(struct mo_ctx *ctx, unsigned long id)
 {
 	int memfd = mo_memory_fd(ctx);
-	char path[64];
-	DIR *d;
-	struct dirent *de;
+	char path[64], buf[2048] __attribute__((aligned(8)));
 	int fd, node = -ENOENT;
+	ssize_t n = 0;
 
 	if (memfd < 0)
 		return memfd;
@@ -187,22 +191,38 @@ int mo_block_read_node(struct mo_ctx *ctx, unsigned long id)
 	fd = openat(memfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return -errno;
-	}
-	while ((de = readdir(d))) {
-		uint64_t v;
+	while (node < 0 && (n = getdents64(fd, buf, sizeof(buf))) > 0) {
+		for (ssize_t off = 0; off < n;) {
+			struct dirent64 *de = (struct dirent64 *)(buf + off);
+			uint64_t v;
 
-		if (strncmp(de->d_name, "node", 4) == 0 &&
-		    mo_parse_u64(de->d_name + 4, 10, &v) == 0 && v <= INT32_MAX) {
-			node = v;
-			break;
+			off += de->d_reclen;
+			if (strncmp(de->d_name, "node", 4) == 0 &&
+			    mo_parse_u64(de->d_name + 4, 10, &v) == 0 && v <= INT32_MAX) {
+				node = v;
+				break;
+			}
 		}
 	}
-	closedir(d);
+	if (node == -ENOENT && n < 0)
+		node = -errno;
+	close(fd);
 	return node;
+}
+
+int mo_block_read_ino(struct mo_ctx *ctx, unsigned long id, uint64_t *ret)
+{
+	int memfd = mo_memory_fd(ctx);
+	char path[64];
+	struct stat st;
+
+	if (memfd < 0)
+		return memfd;
+	snprintf(path, sizeof(path), "memory%lu", id);
+	if (fstatat(memfd, path, &st, 0) < 0)
+		return -errno;
+	*ret = st.st_ino;
+	return 0;
 }
 
 static int read_block_size(int memfd, uint64_t *ret)

@@ -17,6 +17,7 @@ struct mo_ctx {
 	int refcount;
 	char *sys_dir;
 	char *proc_dir;
+	char *run_dir;
 	int sys_fd;
 	int proc_fd;
 	int memory_fd;
@@ -66,6 +67,10 @@ static int locate_live(struct mo_ctx *ctx)
 
 static int locate_sysroot(struct mo_ctx *ctx, const char *sysroot)
 {
+	if (asprintf(&ctx->run_dir, "%s/run", sysroot) < 0) {
+		ctx->run_dir = NULL;
+		return -ENOMEM;
+	}
 	if (asprintf(&ctx->sys_dir, "%s/sys", sysroot) < 0) {
 		ctx->sys_dir = NULL;
 		return -ENOMEM;
@@ -91,6 +96,11 @@ int mo_new(const char *sysroot, struct mo_ctx **ret)
 	r = sysroot ? locate_sysroot(ctx, sysroot) : locate_live(ctx);
 	if (r < 0)
 		goto fail;
+	/* tmpfs at /run is what udevd and systemd assume: no lookup needed. */
+	if (!ctx->run_dir && !(ctx->run_dir = strdup("/run"))) {
+		r = -ENOMEM;
+		goto fail;
+	}
 
 	ctx->sys_fd = open(ctx->sys_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (ctx->sys_fd < 0) {
@@ -128,6 +138,7 @@ struct mo_ctx *mo_unref(struct mo_ctx *ctx)
 		close(ctx->sys_fd);
 	free(ctx->sys_dir);
 	free(ctx->proc_dir);
+	free(ctx->run_dir);
 	free(ctx);
 	return NULL;
 }
@@ -140,6 +151,11 @@ const char *mo_sys_dir(const struct mo_ctx *ctx)
 const char *mo_proc_dir(const struct mo_ctx *ctx)
 {
 	return ctx->proc_dir;
+}
+
+const char *mo_run_dir(const struct mo_ctx *ctx)
+{
+	return ctx->run_dir;
 }
 
 bool mo_sys_read_only(const struct mo_ctx *ctx)

@@ -152,7 +152,13 @@ void mo_classify_sources(struct mo_ctx *ctx, struct mo_memory *mem)
 
 void mo_block_read_source(struct mo_ctx *ctx, uint64_t block_size, struct mo_block *b)
 {
-	struct mo_memory one = { .block_size = block_size, .n_blocks = 1, .blocks = b };
+	mo_blocks_read_source(ctx, block_size, b, 1);
+}
 
-	mo_classify_sources(ctx, &one);
+void mo_blocks_read_source(struct mo_ctx *ctx, uint64_t block_size, struct mo_block *blocks,
+			   size_t n)
+{
+	struct mo_memory some = { .block_size = block_size, .n_blocks = n, .blocks = blocks };
+
+	mo_classify_sources(ctx, &some);
 }
