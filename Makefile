@@ -38,40 +38,63 @@ else
 Q := @
 endif
 
+# O=DIR builds out of tree (the sanitizer build lives in build/asan).
+O ?= .
 LIB_SRC := $(wildcard lib/*.c)
 BIN_SRC := $(wildcard bin/*.c)
-LIB_OBJ := $(LIB_SRC:.c=.o)
-BIN_OBJ := $(BIN_SRC:.c=.o)
+LIB_OBJ := $(patsubst %.c,$(O)/%.o,$(LIB_SRC))
+BIN_OBJ := $(patsubst %.c,$(O)/%.o,$(BIN_SRC))
+LIBMO := $(O)/lib/libmemonline.a
 TEST_SRC := $(wildcard tests/unit/test-*.c)
-TEST_BIN := $(TEST_SRC:.c=)
+TEST_BIN := $(patsubst %.c,$(O)/%,$(TEST_SRC))
+FAKESYS := $(O)/tests/fakesys.so
 
-all: memonline
+all: $(O)/memonline
 
-lib/libmemonline.a: $(LIB_OBJ)
+$(LIBMO): $(LIB_OBJ)
 	@echo "  AR      $@"
 	$(Q)$(AR) rcs $@ $^
 
-memonline: $(BIN_OBJ) lib/libmemonline.a
+$(O)/memonline: $(BIN_OBJ) $(LIBMO)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(PC_LIBS)
 
-%.o: %.c
+$(O)/%.o: %.c
+	@mkdir -p $(@D)
 	@echo "  CC      $@"
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-tests/unit/%: tests/unit/%.c tests/unit/tap.h lib/libmemonline.a
+$(O)/tests/unit/%: tests/unit/%.c tests/unit/tap.h $(LIBMO)
+	@mkdir -p $(@D)
 	@echo "  CC      $@"
-	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $(ALL_LDFLAGS) -o $@ $< lib/libmemonline.a $(PC_LIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $(ALL_LDFLAGS) -o $@ $< $(LIBMO) $(PC_LIBS)
 
-tests/fakesys.so: tests/fakesys.c
+$(FAKESYS): tests/fakesys.c
+	@mkdir -p $(@D)
 	@echo "  CC      $@"
-	$(Q)$(CC) -std=gnu11 $(WARNFLAGS) $(CFLAGS) -fPIC -shared -o $@ $< -ldl
+	$(Q)$(CC) -std=gnu11 $(WARNFLAGS) -O2 -g -fPIC -shared -o $@ $< -ldl
 
-check-build: memonline $(TEST_BIN) tests/fakesys.so
+check-build: $(O)/memonline $(TEST_BIN) $(FAKESYS)
 
-# Unit tests (TAP) and the command's bats suites, through one prove run.
+BATS := $(wildcard tests/bats/*.bats)
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer
+# fakesys.so is preloaded ahead of the ASan runtime on purpose.
+SAN_ENV := ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=1:abort_on_error=1 \
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+
+# Unit tests (TAP) and the command's bats suites, through one prove run;
+# then all of them again against an ASan+UBSan build.
 check: deps check-build
-	prove -e tests/run-test $(TEST_BIN) $(wildcard tests/bats/*.bats)
+	MEMONLINE=$(abspath $(O)/memonline) FAKESYS=$(abspath $(FAKESYS)) \
+		prove -e tests/run-test $(TEST_BIN) $(BATS)
+	$(MAKE) --no-print-directory check-sanitize
+
+check-sanitize:
+	$(MAKE) --no-print-directory O=build/asan CFLAGS="-O1 -g $(SAN_FLAGS)" \
+		LDFLAGS="$(SAN_FLAGS)" check-build
+	$(SAN_ENV) MEMONLINE=$(abspath build/asan/memonline) \
+		FAKESYS=$(abspath build/asan/tests/fakesys.so) \
+		prove -e tests/run-test $(patsubst %.c,build/asan/%,$(TEST_SRC)) $(BATS)
 
 # Install build and test dependencies when they are missing (Debian, Ubuntu).
 deps:
@@ -127,8 +150,9 @@ systemd/%: systemd/%.in Makefile
 
 clean:
 	rm -f memonline lib/libmemonline.a $(LIB_OBJ) $(BIN_OBJ) $(TEST_BIN) $(GENERATED) \
-		tests/fakesys.so $(wildcard lib/*.d bin/*.d tests/unit/*.d)
+		$(FAKESYS) $(wildcard lib/*.d bin/*.d tests/unit/*.d)
+	rm -rf build
 
-.PHONY: all check check-build deps run clean install install-strip uninstall
+.PHONY: all check check-build check-sanitize deps run clean install install-strip uninstall
 
--include $(wildcard lib/*.d bin/*.d tests/unit/*.d)
+-include $(wildcard $(O)/lib/*.d $(O)/bin/*.d $(O)/tests/unit/*.d)
