@@ -85,9 +85,21 @@ void json_int(struct json *j, const char *key, long long val);
 void json_bool(struct json *j, const char *key, bool val);
 void json_null(struct json *j, const char *key);
 
+/* Shared by online, offline and watch (bin/online.c). */
+const char *block_zone_name(const struct mo_block *b);
+/* What an errno of writing a block's state means, in words; NULL: nothing to add. */
+const char *explain_state_error(int err, bool offline);
+/* Offline a block, interrupting the kernel's migration after seconds: -ETIME. */
+int offline_within(struct mo_ctx *ctx, struct mo_block *b, double seconds);
+
+/* memonline watch's marker, RUN/memonline/watch: locked while it runs (bin/watch.c). */
+int watch_marker_path(struct mo_ctx *ctx, char *buf, size_t size);
+bool watch_running(struct mo_ctx *ctx);
+
 int cmd_status(struct control *ctl, int argc, char **argv);
 int cmd_list(struct control *ctl, int argc, char **argv);
 int cmd_online(struct control *ctl, int argc, char **argv);
 int cmd_offline(struct control *ctl, int argc, char **argv);
+int cmd_watch(struct control *ctl, int argc, char **argv);
 
 #endif

@@ -204,6 +204,7 @@ static void __attribute__((noreturn)) usage(FILE *out)
 		" list                   memory blocks as ranges (like lsmem)\n"
 		" online  <which>        online blocks by policy or into a given zone\n"
 		" offline <which>        offline blocks, highest first, for unplug\n"
+		" watch                  online each block as it is hot-added (a daemon)\n"
 		"\n"
 		"<which>: memoryN, N, N-M, 0xSTART-0xEND, a SIZE (e.g. 1G) or --all\n"
 		"\n"
@@ -227,6 +228,7 @@ static const struct {
 	{ "offline", cmd_offline },
 	{ "online", cmd_online },
 	{ "status", cmd_status },
+	{ "watch", cmd_watch },
 };
 
 int main(int argc, char **argv)

@@ -26,7 +26,7 @@ struct run {
 	struct json json;
 };
 
-static const char *zone_of(const struct mo_block *b)
+const char *block_zone_name(const struct mo_block *b)
 {
 	if (!b->have_zones)
 		return "unknown";
@@ -45,7 +45,7 @@ static void report(struct run *r, const struct mo_block *b, enum outcome o, cons
 		if (action)
 			json_str(&r->json, "action", action);
 		if (b->state == MO_STATE_ONLINE)
-			json_str(&r->json, "zone", zone_of(b));
+			json_str(&r->json, "zone", block_zone_name(b));
 		if (err)
 			json_str(&r->json, "error", strerror(-err));
 		if (detail)
@@ -60,13 +60,13 @@ static void report(struct run *r, const struct mo_block *b, enum outcome o, cons
 		else if (r->offline)
 			printf("memory%lu: offline", b->id);
 		else
-			printf("memory%lu: online %s", b->id, zone_of(b));
+			printf("memory%lu: online %s", b->id, block_zone_name(b));
 		break;
 	case ALREADY:
 		if (r->offline)
 			printf("memory%lu: already offline", b->id);
 		else
-			printf("memory%lu: already online %s", b->id, zone_of(b));
+			printf("memory%lu: already online %s", b->id, block_zone_name(b));
 		break;
 	case SKIPPED:
 		printf("memory%lu: skipped", b->id);
@@ -86,7 +86,7 @@ static void report(struct run *r, const struct mo_block *b, enum outcome o, cons
 }
 
 /* What an errno from writing state means for memory, in words. */
-static const char *explain(int err, bool offline)
+const char *explain_state_error(int err, bool offline)
 {
 	switch (err) {
 	case -EBUSY:
@@ -228,7 +228,7 @@ static void online_one(struct run *r, const struct mo_policy *p, struct mo_usage
 		       e ? "onlined meanwhile by another agent" : d.reason);
 		return;
 	}
-	report(r, b, FAILED, action, e, explain(e, false));
+	report(r, b, FAILED, action, e, explain_state_error(e, false));
 }
 
 static void __attribute__((noreturn)) online_usage(FILE *out)
@@ -243,10 +243,39 @@ static void __attribute__((noreturn)) online_usage(FILE *out)
 	      " -a, --all            every offline block\n"
 	      " -z, --zone <zone>    movable, kernel or default instead of the policy\n"
 	      " -n, --dry-run        say what would be done, change nothing\n"
-	      " -J, --json           JSON output\n",
+	      " -J, --json           JSON output\n"
+	      "     --udev           as the udev rule runs it: do nothing while\n"
+	      "                      memonline watch runs or the kernel auto-onlines\n",
 	      out);
 	exit(out == stderr ? EXIT_USAGE : EXIT_OK);
 }
+
+/*
+ * The udev rule's checks, before any scan: the rule runs once per added
+ * block, and whoever owns onlining now, the daemon or the kernel, must not
+ * be raced for the zone.
+ */
+static bool udev_steps_aside(struct control *ctl)
+{
+	enum mo_auto_online a;
+
+	open_context(ctl);
+	if (watch_running(ctl->ctx)) {
+		if (ctl->verbose)
+			warnx("memonline watch runs: leaving the block to it");
+		return true;
+	}
+	if (mo_read_auto_online(ctl->ctx, &a) == 0 && a != MO_AUTO_OFFLINE &&
+	    a != MO_AUTO_UNKNOWN) {
+		if (ctl->verbose)
+			warnx("the kernel onlines new memory itself (auto_online_blocks=%s): "
+			      "leaving the block to it", mo_auto_online_name(a));
+		return true;
+	}
+	return false;
+}
+
+enum { OPT_UDEV = OPT_COMMON__END + 1 };
 
 int cmd_online(struct control *ctl, int argc, char **argv)
 {
@@ -255,10 +284,12 @@ int cmd_online(struct control *ctl, int argc, char **argv)
 		{ "all", no_argument, NULL, 'a' },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "json", no_argument, NULL, 'J' },
+		{ "udev", no_argument, NULL, OPT_UDEV },
 		{ "zone", required_argument, NULL, 'z' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct run r = { .ctl = ctl };
+	bool udev = false;
 	enum mo_choice forced = MO_CHOICE__MAX;
 	struct mo_policy *p;
 	struct mo_usage u;
@@ -286,12 +317,19 @@ int cmd_online(struct control *ctl, int argc, char **argv)
 					    "--zone: '%s' is not movable, kernel or default",
 					    optarg);
 			break;
+		case OPT_UDEV:
+			udev = true;
+			break;
 		default:
 			online_usage(stderr);
 		}
 	}
 	if (all == (optind < argc))
 		usage_error(online_usage, "online: give blocks, a range, a size, or --all");
+	if (udev && all)
+		usage_error(online_usage, "--udev: give the block of the event, not --all");
+	if (udev && udev_steps_aside(ctl))
+		return EXIT_OK;
 
 	p = load_policy(ctl);
 	r.mem = scan_memory(ctl, MO_SCAN_SOURCE);
@@ -346,21 +384,27 @@ static double now(void)
  * it takes; a pending signal stops it with EINTR (mm/memory_hotplug.c).
  * The timer is that signal.
  */
-static int offline_bounded(struct run *r, struct mo_block *b, double deadline)
+int offline_within(struct mo_ctx *ctx, struct mo_block *b, double seconds)
 {
+	struct sigaction sa = { .sa_handler = on_alarm }; /* no SA_RESTART */
 	struct itimerval it = { 0 };
-	double left = deadline - now();
 	int e;
 
-	if (left <= 0)
+	if (seconds <= 0)
 		return -ETIME;
-	it.it_value.tv_sec = (time_t)left;
-	it.it_value.tv_usec = (suseconds_t)((left - (time_t)left) * 1e6);
+	sigaction(SIGALRM, &sa, NULL);
+	it.it_value.tv_sec = (time_t)seconds;
+	it.it_value.tv_usec = (suseconds_t)((seconds - (time_t)seconds) * 1e6);
 	setitimer(ITIMER_REAL, &it, NULL);
-	e = mo_block_set_state(r->ctl->ctx, b, MO_OFFLINE);
+	e = mo_block_set_state(ctx, b, MO_OFFLINE);
 	memset(&it, 0, sizeof(it));
 	setitimer(ITIMER_REAL, &it, NULL);
 	return e;
+}
+
+static int offline_bounded(struct run *r, struct mo_block *b, double deadline)
+{
+	return offline_within(r->ctl->ctx, b, deadline - now());
 }
 
 static void __attribute__((noreturn)) offline_usage(FILE *out)
@@ -387,7 +431,6 @@ int cmd_offline(struct control *ctl, int argc, char **argv)
 		{ "timeout", required_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct sigaction sa = { .sa_handler = on_alarm }; /* no SA_RESTART */
 	struct run r = { .ctl = ctl, .offline = true };
 	uint64_t timeout = 120;
 	double deadline;
@@ -423,7 +466,6 @@ int cmd_offline(struct control *ctl, int argc, char **argv)
 		errx(EXIT_FAIL, "out of memory");
 	select_targets(&r, argc - optind, argv + optind, offline_usage);
 	refuse_read_only(&r);
-	sigaction(SIGALRM, &sa, NULL);
 
 	deadline = now() + timeout;
 	begin_output(&r);
@@ -452,7 +494,7 @@ int cmd_offline(struct control *ctl, int argc, char **argv)
 		else if (e == 0 || e == -EALREADY)
 			report(&r, b, e ? ALREADY : DONE, "offline", 0, NULL);
 		else
-			report(&r, b, FAILED, "offline", e, explain(e, true));
+			report(&r, b, FAILED, "offline", e, explain_state_error(e, true));
 	}
 	end_output(&r);
 	free(r.selected);
