@@ -27,7 +27,7 @@ WARNFLAGS += -Werror
 endif
 PC_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(LIBS_PC))
 PC_LIBS := $(shell $(PKG_CONFIG) --libs $(LIBS_PC))
-ALL_CFLAGS := -std=gnu11 $(WARNFLAGS) $(CFLAGS) -Ilib $(PC_CFLAGS) \
+ALL_CFLAGS := -std=gnu11 $(WARNFLAGS) $(CPPFLAGS) $(CFLAGS) -Ilib $(PC_CFLAGS) \
 	-DMO_VERSION='"$(VERSION)"' -DMO_SYSCONFDIR='"$(SYSCONFDIR)"' \
 	-MMD -MP
 ALL_LDFLAGS := $(LDFLAGS)
@@ -84,10 +84,14 @@ SAN_ENV := ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=1:abort_on_error=1
 
 # Unit tests (TAP) and the command's bats suites, through one prove run;
 # then all of them again against an ASan+UBSan build.
-check: deps check-build
+check: deps check-suites
+	$(MAKE) --no-print-directory check-sanitize
+
+# The suites alone, against this build: what a package build runs
+# (debian/rules, the RPM spec's %check), with no apt-get and no sanitizers.
+check-suites: check-build
 	MEMONLINE=$(abspath $(O)/memonline) FAKESYS=$(abspath $(FAKESYS)) \
 		prove -e tests/run-test $(TEST_BIN) $(BATS)
-	$(MAKE) --no-print-directory check-sanitize
 
 check-sanitize:
 	$(MAKE) --no-print-directory O=build/asan CFLAGS="-O1 -g $(SAN_FLAGS)" \
@@ -115,7 +119,10 @@ install: all
 	$(INSTALL) -d $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5
 	$(INSTALL) -m0644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/
 	$(INSTALL) -m0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/
-	$(INSTALL) -Dm0644 etc/memonline.conf $(DESTDIR)$(SYSCONFDIR)/memonline.conf
+	@# An existing config is the admin's: never overwrite it.
+	$(Q)if [ -e $(DESTDIR)$(SYSCONFDIR)/memonline.conf ]; then \
+		echo "  KEEP    $(DESTDIR)$(SYSCONFDIR)/memonline.conf"; else \
+		$(INSTALL) -Dm0644 etc/memonline.conf $(DESTDIR)$(SYSCONFDIR)/memonline.conf; fi
 	$(INSTALL) -d $(DESTDIR)$(SYSCONFDIR)/memonline.conf.d
 	$(if $(UDEV_RULES),$(INSTALL) -d $(DESTDIR)$(UDEVRULESDIR) && \
 		$(INSTALL) -m0644 $(UDEV_RULES) $(DESTDIR)$(UDEVRULESDIR)/)
@@ -124,8 +131,9 @@ install: all
 	$(if $(wildcard completion/memonline),$(INSTALL) -Dm0644 completion/memonline \
 		$(DESTDIR)$(BASHCOMPDIR)/memonline)
 
+STRIP ?= strip
 install-strip:
-	$(MAKE) INSTALL_STRIP=-s install
+	$(MAKE) INSTALL_STRIP="-s --strip-program=$(STRIP)" install
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/memonline $(DESTDIR)$(BASHCOMPDIR)/memonline
@@ -139,20 +147,25 @@ run: deps memonline
 	./memonline status
 
 # Files made from a .in template: paths substituted at build time.
+SUBST_VARS := BINDIR=$(BINDIR) SYSCONFDIR=$(SYSCONFDIR) VERSION=$(VERSION)
 SUBST = sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
 	-e 's|@VERSION@|$(VERSION)|g'
-udev/%: udev/%.in Makefile
+# Remade when a substituted value changes, so that 'make PREFIX=/usr install'
+# after a plain 'make' does not install a rule that runs /usr/local/bin.
+.subst-vars: FORCE
+	$(Q)echo '$(SUBST_VARS)' | cmp -s - $@ || echo '$(SUBST_VARS)' >$@
+udev/%: udev/%.in .subst-vars
 	@echo "  GEN     $@"
 	$(Q)$(SUBST) $< >$@
-systemd/%: systemd/%.in Makefile
+systemd/%: systemd/%.in .subst-vars
 	@echo "  GEN     $@"
 	$(Q)$(SUBST) $< >$@
 
 clean:
-	rm -f memonline lib/libmemonline.a $(LIB_OBJ) $(BIN_OBJ) $(TEST_BIN) $(GENERATED) \
+	rm -f memonline lib/libmemonline.a $(LIB_OBJ) $(BIN_OBJ) $(TEST_BIN) $(GENERATED) .subst-vars \
 		$(FAKESYS) $(wildcard lib/*.d bin/*.d tests/unit/*.d)
 	rm -rf build
 
-.PHONY: all check check-build check-sanitize deps run clean install install-strip uninstall
+.PHONY: FORCE all check check-build check-sanitize check-suites deps run clean install install-strip uninstall
 
 -include $(wildcard $(O)/lib/*.d $(O)/bin/*.d $(O)/tests/unit/*.d)
