@@ -146,6 +146,28 @@ uninstall:
 run: deps memonline
 	./memonline status
 
+# libFuzzer targets for every parser; each runs FUZZ_SECONDS, growing its
+# corpus in build/fuzz/ from the committed seeds in tests/fuzz/corpus/.
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz-*.c)
+FUZZ_BIN := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer
+
+build/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(wildcard lib/*.h)
+	@mkdir -p $(@D)
+	@echo "  FUZZ    $@"
+	$(Q)clang $(FUZZ_CFLAGS) -Ilib $(PC_CFLAGS) -o $@ $< $(LIB_SRC) $(PC_LIBS)
+
+fuzz: $(FUZZ_BIN)
+	@for t in $(FUZZ_BIN); do \
+		n=$${t##*/}; mkdir -p build/fuzz/corpus/$$n; \
+		echo "  RUN     $$n for $(FUZZ_SECONDS) s"; \
+		$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+			build/fuzz/corpus/$$n tests/fuzz/corpus/$$n 2>build/fuzz/$$n.log || \
+			{ tail -40 build/fuzz/$$n.log; exit 1; }; \
+		grep -E 'stat::number_of_executed_units|Done' build/fuzz/$$n.log | tail -2; \
+	done
+
 # Files made from a .in template: paths substituted at build time.
 SUBST_VARS := BINDIR=$(BINDIR) SYSCONFDIR=$(SYSCONFDIR) VERSION=$(VERSION)
 SUBST = sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
@@ -166,6 +188,6 @@ clean:
 		$(FAKESYS) $(wildcard lib/*.d bin/*.d tests/unit/*.d)
 	rm -rf build
 
-.PHONY: FORCE all check check-build check-sanitize check-suites deps run clean install install-strip uninstall
+.PHONY: FORCE all check check-build check-sanitize check-suites fuzz deps run clean install install-strip uninstall
 
 -include $(wildcard $(O)/lib/*.d $(O)/bin/*.d $(O)/tests/unit/*.d)

@@ -32,18 +32,21 @@ struct parser {
 	struct mo_config_error *err;
 };
 
-__attribute__((format(printf, 2, 3)))
-static int fail(struct parser *ps, const char *fmt, ...)
+__attribute__((format(printf, 4, 5)))
+static int set_error(struct mo_config_error *err, const char *file, unsigned line,
+		     const char *fmt, ...)
 {
 	va_list ap;
 
-	snprintf(ps->err->file, sizeof(ps->err->file), "%s", ps->file);
-	ps->err->line = ps->line;
+	snprintf(err->file, sizeof(err->file), "%s", file);
+	err->line = line;
 	va_start(ap, fmt);
-	vsnprintf(ps->err->msg, sizeof(ps->err->msg), fmt, ap);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 	va_end(ap);
 	return -EINVAL;
 }
+
+#define fail(ps, ...) set_error((ps)->err, (ps)->file, (ps)->line, __VA_ARGS__)
 
 static int parse_choice(struct parser *ps, const char *what, const char *word)
 {
@@ -183,25 +186,15 @@ static int remember_file(struct mo_policy *p, const char *file, const char **ret
 	return 0;
 }
 
-/* -ENOENT only when the file does not exist; every other failure is in *err. */
-static int parse_file(struct mo_policy *p, const char *file, struct mo_config_error *err)
+int mo_policy_parse_stream(struct mo_policy *p, FILE *f, const char *name,
+			   struct mo_config_error *err)
 {
 	struct parser ps = { .p = p, .err = err };
 	char *buf = NULL;
 	size_t cap = 0;
 	ssize_t len;
-	FILE *f;
-	int r;
+	int r = remember_file(p, name, &ps.file);
 
-	f = fopen(file, "re");
-	if (!f) {
-		r = -errno;
-		if (r == -ENOENT)
-			return r;
-		ps.file = file;
-		return fail(&ps, "cannot read: %s", strerror(-r)), r;
-	}
-	r = remember_file(p, file, &ps.file);
 	while (r == 0 && (len = getline(&buf, &cap, f)) >= 0) {
 		ps.line++;
 		if (len > LINE_MAX_LEN)
@@ -216,6 +209,23 @@ static int parse_file(struct mo_policy *p, const char *file, struct mo_config_er
 		fail(&ps, "read error");
 	}
 	free(buf);
+	return r;
+}
+
+/* -ENOENT only when the file does not exist; every other failure is in *err. */
+static int parse_file(struct mo_policy *p, const char *file, struct mo_config_error *err)
+{
+	FILE *f = fopen(file, "re");
+	int r;
+
+	if (!f) {
+		r = -errno;
+		if (r == -ENOENT)
+			return r;
+		set_error(err, file, 0, "cannot read: %s", strerror(-r));
+		return r;
+	}
+	r = mo_policy_parse_stream(p, f, file, err);
 	fclose(f);
 	return r;
 }
@@ -238,11 +248,8 @@ static int parse_dropins(struct mo_policy *p, const char *file, struct mo_config
 	n = scandir(dir, &list, conf_filter, alphasort);
 	if (n < 0) {
 		r = errno == ENOENT ? 0 : -errno;
-		if (r < 0) {
-			snprintf(err->file, sizeof(err->file), "%s", dir);
-			err->line = 0;
-			snprintf(err->msg, sizeof(err->msg), "cannot read: %s", strerror(-r));
-		}
+		if (r < 0)
+			set_error(err, dir, 0, "cannot read: %s", strerror(-r));
 		free(dir);
 		return r;
 	}

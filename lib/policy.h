@@ -2,6 +2,8 @@
 #ifndef MEMONLINE_POLICY_H
 #define MEMONLINE_POLICY_H
 
+#include <stdio.h>
+
 #include "memonline.h"
 
 /* The kernel's auto_movable_ratio default (mm/memory_hotplug.c). */
@@ -20,5 +22,8 @@ struct mo_policy {
 };
 
 int mo_policy_add_rule(struct mo_policy *p, const struct mo_rule *rule);
+/* Parse config lines from f, named name in errors, over p. */
+int mo_policy_parse_stream(struct mo_policy *p, FILE *f, const char *name,
+			   struct mo_config_error *err);
 
 #endif
