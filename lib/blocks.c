@@ -131,7 +131,7 @@ struct mo_block *mo_memory_find(const struct mo_memory *mem, unsigned long id)
  */
 static void read_nodes(struct mo_ctx *ctx, struct mo_memory *mem)
 {
-	int nodefd = openat(mo_sys_fd(ctx), MO_NODE_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int nodefd = mo_open_beneath(mo_sys_fd(ctx), MO_NODE_DIR, O_RDONLY | O_DIRECTORY);
 	DIR *nodes;
 	struct dirent *de;
 
@@ -151,7 +151,7 @@ static void read_nodes(struct mo_ctx *ctx, struct mo_memory *mem)
 		if (strncmp(de->d_name, "node", 4) != 0 ||
 		    mo_parse_u64(de->d_name + 4, 10, &node) < 0 || node > INT32_MAX)
 			continue;
-		fd = openat(nodefd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		fd = mo_open_beneath(nodefd, de->d_name, O_RDONLY | O_DIRECTORY);
 		if (fd < 0)
 			continue;
 		d = fdopendir(fd);
@@ -188,7 +188,7 @@ int mo_block_read_node(struct mo_ctx *ctx, unsigned long id)
 	if (memfd < 0)
 		return memfd;
 	snprintf(path, sizeof(path), "memory%lu", id);
-	fd = openat(memfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = mo_open_beneath(memfd, path, O_RDONLY | O_DIRECTORY);
 	if (fd < 0)
 		return -errno;
 	while (node < 0 && (n = getdents64(fd, buf, sizeof(buf))) > 0) {

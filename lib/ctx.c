@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <linux/openat2.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -178,9 +180,28 @@ int mo_memory_fd(const struct mo_ctx *ctx)
 	struct mo_ctx *c = (struct mo_ctx *)ctx; /* opened on first use */
 
 	if (c->memory_fd < 0)
-		c->memory_fd = openat(c->sys_fd, MO_MEMORY_DIR,
-				      O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		c->memory_fd = mo_open_beneath(c->sys_fd, MO_MEMORY_DIR, O_RDONLY | O_DIRECTORY);
 	return c->memory_fd >= 0 ? c->memory_fd : -errno;
+}
+
+int mo_open_beneath(int dirfd, const char *path, int flags)
+{
+	struct open_how how = {
+		.flags = flags | O_CLOEXEC | O_NOCTTY,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
+	};
+	int fd;
+
+	/*
+	 * A captured tree is data, and data may lie: a symlink in it must not
+	 * lead a read, let alone a write, out of the tree (into the host's
+	 * own /sys, say).  openat2 (Linux 5.6) refuses that with EXDEV.
+	 */
+	fd = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+	if (fd >= 0 || errno != ENOSYS)
+		return fd;
+	/* Older kernels: at least never follow a symlink for the last step. */
+	return openat(dirfd, path, how.flags | O_NOFOLLOW);
 }
 
 void mo_chomp(char *s, size_t *len)
@@ -194,7 +215,7 @@ ssize_t mo_read_attr(int dirfd, const char *path, char *buf, size_t size)
 	size_t len = 0;
 	int fd, r = 0;
 
-	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	fd = mo_open_beneath(dirfd, path, O_RDONLY);
 	if (fd < 0)
 		return -errno;
 	/*
@@ -235,7 +256,7 @@ int mo_read_all(int dirfd, const char *path, size_t max, char **ret, size_t *ret
 
 	if (!buf)
 		return -ENOMEM;
-	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	fd = mo_open_beneath(dirfd, path, O_RDONLY);
 	if (fd < 0) {
 		free(buf);
 		return -errno;
@@ -287,7 +308,7 @@ int mo_write_attr(int dirfd, const char *path, const char *value)
 	ssize_t n;
 	int fd, r = 0;
 
-	fd = openat(dirfd, path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+	fd = mo_open_beneath(dirfd, path, O_WRONLY);
 	if (fd < 0)
 		return -errno;
 	n = write(fd, value, len);

@@ -21,6 +21,8 @@ int mo_sys_fd(const struct mo_ctx *ctx);
 int mo_proc_fd(const struct mo_ctx *ctx);
 int mo_memory_fd(const struct mo_ctx *ctx);
 
+/* openat that never resolves outside dirfd (-1 and errno EXDEV if it would). */
+int mo_open_beneath(int dirfd, const char *path, int flags);
 /*
  * Read one attribute below dirfd into buf, without the trailing newline.
  * Returns its length, or -errno; -EFBIG when it does not fit in buf.

@@ -42,6 +42,8 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <linux/openat2.h>
 #include <unistd.h>
 
 #define MAX_FD 4096
@@ -52,6 +54,7 @@ static char *balloon[MAX_FD]; /* xen_memory0/target_kb or /target open for writi
 static int (*real_openat)(int, const char *, int, ...);
 static ssize_t (*real_write)(int, const void *, size_t);
 static int (*real_close)(int);
+static long (*real_syscall)(long, ...);
 
 static void init(void)
 {
@@ -60,6 +63,7 @@ static void init(void)
 	real_openat = dlsym(RTLD_NEXT, "openat");
 	real_write = dlsym(RTLD_NEXT, "write");
 	real_close = dlsym(RTLD_NEXT, "close");
+	real_syscall = dlsym(RTLD_NEXT, "syscall");
 }
 
 /* Is path ".../memoryN/state"?  Then return ".../memoryN". */
@@ -130,6 +134,24 @@ int open(const char *path, int flags, ...)
 }
 
 int open64(const char *path, int flags, ...) __attribute__((alias("open")));
+
+/* glibc has no openat2() wrapper: memonline calls it through syscall(). */
+long syscall(long nr, ...)
+{
+	long a[6];
+	va_list ap;
+	long r;
+
+	init();
+	va_start(ap, nr);
+	for (int i = 0; i < 6; i++)
+		a[i] = va_arg(ap, long);
+	va_end(ap);
+	r = real_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+	if (nr == SYS_openat2 && r >= 0)
+		track(r, ((const struct open_how *)a[2])->flags);
+	return r;
+}
 int openat64(int dirfd, const char *path, int flags, ...) __attribute__((alias("openat")));
 
 int close(int fd)
