@@ -111,6 +111,8 @@ const char *explain_state_error(int err, bool offline)
 		return "sysfs is read-only";
 	case -EACCES:
 		return "permission denied: run as root";
+	case -EXDEV:
+		return "a symlink in the tree leads outside it: refused";
 	default:
 		return NULL;
 	}
@@ -337,8 +339,10 @@ int cmd_online(struct control *ctl, int argc, char **argv)
 	if (!r.selected)
 		errx(EXIT_FAIL, "out of memory");
 	if (all) {
+		/* A block that could not be read may be offline: it counts as failed. */
 		for (size_t i = 0; i < r.mem->n_blocks; i++)
-			r.selected[i] = r.mem->blocks[i].state == MO_STATE_OFFLINE;
+			r.selected[i] = r.mem->blocks[i].state == MO_STATE_OFFLINE ||
+					r.mem->blocks[i].error;
 	} else {
 		select_targets(&r, argc - optind, argv + optind, online_usage);
 	}
