@@ -16,7 +16,12 @@ enum {
 	EXIT_OK = 0,
 	EXIT_FAIL = 1,    /* nothing done, or the system could not be read */
 	EXIT_USAGE = 2,   /* bad arguments or a bad configuration */
-	EXIT_PARTIAL = 64 /* some blocks done, some failed (as chmem) */
+	EXIT_PARTIAL = 64, /* some blocks done, some failed (as chmem) */
+	EXIT_WARNINGS = 65,    /* doctor: warnings, no problems */
+	EXIT_PROBLEMS = 66,    /* doctor: at least one problem */
+	EXIT_TIMEOUT = 67,     /* target --wait: the timeout came first */
+	EXIT_REFUSED = 68,     /* target --wait: the hypervisor refuses */
+	EXIT_UNSUPPORTED = 69, /* target: the kernel cannot hot-add for the balloon */
 };
 
 /* What every subcommand shares: the global options and the context. */
@@ -85,6 +90,28 @@ void json_int(struct json *j, const char *key, long long val);
 void json_bool(struct json *j, const char *key, bool val);
 void json_null(struct json *j, const char *key);
 
+/* The Xen balloon, observed once (bin/balloon.c). */
+struct balloon_view {
+	struct mo_hypervisor hv;
+	int err;              /* of reading the balloon; -ENODEV: none */
+	const char *bad_attr; /* what could not be read, relative to sysfs */
+	struct mo_xen_balloon b;
+	uint64_t offline_blocks, block_size;
+	struct mo_xen_facts facts;
+	struct mo_xen_diagnosis d;
+};
+uint64_t count_offline(const struct mo_memory *mem);
+int balloon_read(struct control *ctl, struct balloon_view *v);
+void balloon_diagnose(struct balloon_view *v, uint64_t requested_kb, unsigned stable_ms);
+/* settle: when only time can tell progress from a stop, watch ~2 s. */
+void balloon_observe(struct control *ctl, const struct mo_memory *mem, bool settle,
+		     struct balloon_view *v);
+const char *balloon_verdict_text(enum mo_xen_verdict v);
+const char *balloon_fix(enum mo_xen_verdict v, bool kick);
+void balloon_size(bool bytes_only, uint64_t bytes, char *buf, size_t size);
+void balloon_print_text(const struct balloon_view *v, bool bytes);
+void balloon_print_json(struct json *j, const struct balloon_view *v);
+
 /* Shared by online, offline and watch (bin/online.c). */
 const char *block_zone_name(const struct mo_block *b);
 /* What an errno of writing a block's state means, in words; NULL: nothing to add. */
@@ -101,5 +128,8 @@ int cmd_list(struct control *ctl, int argc, char **argv);
 int cmd_online(struct control *ctl, int argc, char **argv);
 int cmd_offline(struct control *ctl, int argc, char **argv);
 int cmd_watch(struct control *ctl, int argc, char **argv);
+int cmd_target(struct control *ctl, int argc, char **argv);
+int cmd_doctor(struct control *ctl, int argc, char **argv);
+int cmd_map(struct control *ctl, int argc, char **argv);
 
 #endif

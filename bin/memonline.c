@@ -205,6 +205,7 @@ static void __attribute__((noreturn)) usage(FILE *out)
 		" online  <which>        online blocks by policy or into a given zone\n"
 		" offline <which>        offline blocks, highest first, for unplug\n"
 		" watch                  online each block as it is hot-added (a daemon)\n"
+		" target [[+|-]SIZE]     the Xen balloon: show, or set and --wait\n"
 		"\n"
 		"<which>: memoryN, N, N-M, 0xSTART-0xEND, a SIZE (e.g. 1G) or --all\n"
 		"\n"
@@ -228,6 +229,7 @@ static const struct {
 	{ "offline", cmd_offline },
 	{ "online", cmd_online },
 	{ "status", cmd_status },
+	{ "target", cmd_target },
 	{ "watch", cmd_watch },
 };
 

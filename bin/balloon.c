@@ -1,0 +1,275 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The Xen balloon as status, target and doctor show it: one observation
+ * (read, settle when the verdict needs time, diagnose) and its words.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+
+static void sleep_ms(unsigned ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+static bool same_balloon(const struct mo_xen_balloon *a, const struct mo_xen_balloon *b)
+{
+	return a->target_kb == b->target_kb && a->current_kb == b->current_kb &&
+	       a->low_kb == b->low_kb && a->high_kb == b->high_kb &&
+	       a->retry_count == b->retry_count;
+}
+
+uint64_t count_offline(const struct mo_memory *mem)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; mem && i < mem->n_blocks; i++)
+		n += mem->blocks[i].state == MO_STATE_OFFLINE;
+	return n;
+}
+
+void balloon_diagnose(struct balloon_view *v, uint64_t requested_kb, unsigned stable_ms)
+{
+	v->facts = (struct mo_xen_facts){
+		.xen = mo_hypervisor_is_xen(&v->hv),
+		.balloon = v->err == 0,
+		.offline_blocks = v->offline_blocks,
+		.requested_kb = requested_kb,
+		.stable_ms = stable_ms,
+	};
+	if (v->err == 0) {
+		v->facts.target_kb = v->b.target_kb;
+		v->facts.current_kb = v->b.current_kb;
+		v->facts.low_kb = v->b.low_kb;
+		v->facts.high_kb = v->b.high_kb;
+		v->facts.retry_count = v->b.retry_count;
+		v->facts.hotplug = v->b.hotplug_unpopulated >= 0;
+	}
+	mo_xen_diagnose(&v->facts, &v->d);
+}
+
+int balloon_read(struct control *ctl, struct balloon_view *v)
+{
+	open_context(ctl);
+	mo_hypervisor_read(ctl->ctx, &v->hv);
+	v->bad_attr = NULL;
+	v->err = mo_xen_balloon_read(ctl->ctx, &v->b, &v->bad_attr);
+	/* A balloon that is not a Xen guest's is nothing memonline knows. */
+	if (v->err == 0 && !mo_hypervisor_is_xen(&v->hv))
+		v->err = -ENODEV;
+	return v->err;
+}
+
+void balloon_observe(struct control *ctl, const struct mo_memory *mem, bool settle,
+		     struct balloon_view *v)
+{
+	unsigned waited = 0;
+
+	memset(v, 0, sizeof(*v));
+	v->offline_blocks = count_offline(mem);
+	v->block_size = mem ? mem->block_size : 0;
+	balloon_read(ctl, v);
+	balloon_diagnose(v, 0, 0);
+	/*
+	 * In progress, or stopped?  Only time tells: watch for movement a
+	 * little longer than the driver's one-second poll.
+	 */
+	while (settle && v->err == 0 && v->d.verdict == MO_XEN_POPULATING &&
+	       waited < MO_XEN_SETTLE_MS) {
+		struct mo_xen_balloon before = v->b;
+
+		sleep_ms(250);
+		waited += 250;
+		if (balloon_read(ctl, v) < 0)
+			break;
+		if (!same_balloon(&before, &v->b)) {
+			balloon_diagnose(v, 0, 0);
+			return;
+		}
+		balloon_diagnose(v, 0, waited);
+	}
+}
+
+const char *balloon_verdict_text(enum mo_xen_verdict v)
+{
+	switch (v) {
+	case MO_XEN_NOT_XEN:
+		return "not a Xen guest";
+	case MO_XEN_NO_BALLOON:
+		return "no balloon driver";
+	case MO_XEN_REACHED:
+		return "reached";
+	case MO_XEN_RELEASING:
+		return "releasing: the balloon gives memory back to the hypervisor";
+	case MO_XEN_WAITING_ONLINE:
+		return "waiting for onlining: the driver added blocks and polls until they are "
+		       "online";
+	case MO_XEN_POPULATING:
+		return "in progress: the driver is populating memory";
+	case MO_XEN_REFUSED:
+		return "hypervisor refuses: pages sit in the balloon, not populated";
+	case MO_XEN_HOTPLUG_UNSUPPORTED:
+		return "hotplug unsupported: the kernel lacks CONFIG_XEN_BALLOON_MEMORY_HOTPLUG, "
+		       "so the target cannot exceed the boot reservation";
+	case MO_XEN_STALLED:
+		return "stalled: the driver gave up adding memory";
+	case MO_XEN_OVERRIDDEN:
+		return "overridden: the toolstack set another target";
+	default:
+		return "?";
+	}
+}
+
+const char *balloon_fix(enum mo_xen_verdict v, bool kick)
+{
+	switch (v) {
+	case MO_XEN_NOT_XEN:
+	case MO_XEN_REACHED:
+	case MO_XEN_RELEASING:
+	case MO_XEN_POPULATING:
+		return NULL;
+	case MO_XEN_NO_BALLOON:
+		return "use a kernel with CONFIG_XEN_BALLOON";
+	case MO_XEN_WAITING_ONLINE:
+		return "memonline online --all (or memonline target --wait)";
+	case MO_XEN_REFUSED:
+		return kick ? "the driver gave up after max_retry_count tries: raise the "
+			      "domain's limit in dom0 (xl mem-max DOMAIN SIZE), then memonline "
+			      "target --wait, which writes the target anew"
+			    : "raise the domain's limit in dom0 (xl mem-max DOMAIN SIZE)";
+	case MO_XEN_HOTPLUG_UNSUPPORTED:
+		return "boot a kernel with CONFIG_XEN_BALLOON_MEMORY_HOTPLUG=y, or give the "
+		       "domain more memory at creation";
+	case MO_XEN_STALLED:
+		return "see the kernel log ('adding memory failed'); memonline target --wait "
+		       "writes the target anew to wake the driver";
+	case MO_XEN_OVERRIDDEN:
+		return "set the target from dom0 instead (xl mem-set DOMAIN SIZE)";
+	default:
+		return NULL;
+	}
+}
+
+void balloon_size(bool bytes_only, uint64_t bytes, char *buf, size_t size)
+{
+	if (bytes_only)
+		snprintf(buf, size, "%" PRIu64, bytes);
+	else
+		mo_size_human(bytes, buf, size);
+}
+
+static void delta_text(bool bytes, const struct mo_xen_balloon *b, char *buf,
+		       size_t size)
+{
+	uint64_t t = b->target_kb * 1024, c = b->current_kb * 1024;
+	char s[32];
+
+	if (t == c) {
+		snprintf(buf, size, "0");
+		return;
+	}
+	balloon_size(bytes, t > c ? t - c : c - t, s, sizeof(s));
+	snprintf(buf, size, "%s%s (%s)", t > c ? "+" : "-", s,
+		 t > c ? "to be added" : "to be given back");
+}
+
+void balloon_print_text(const struct balloon_view *v, bool bytes)
+{
+	const struct mo_xen_balloon *b = &v->b;
+	char s[64], l[32], h[32];
+	const char *fix;
+
+	printf("Hypervisor:   %s", v->hv.type[0] ? v->hv.type : "none detected");
+	if (v->hv.guest_type[0])
+		printf(" (%s guest)", v->hv.guest_type);
+	printf("\n");
+	if (v->err) {
+		printf("Verdict:      %s\n", balloon_verdict_text(v->d.verdict));
+		return;
+	}
+	balloon_size(bytes, b->target_kb * 1024, s, sizeof(s));
+	printf("Target:       %s\n", s);
+	balloon_size(bytes, b->current_kb * 1024, s, sizeof(s));
+	printf("Current:      %s\n", s);
+	balloon_size(bytes, (b->low_kb + b->high_kb) * 1024, s, sizeof(s));
+	balloon_size(bytes, b->low_kb * 1024, l, sizeof(l));
+	balloon_size(bytes, b->high_kb * 1024, h, sizeof(h));
+	printf("Ballooned:    %s (low %s, high %s)\n", s, l, h);
+	delta_text(bytes, b, s, sizeof(s));
+	printf("Delta:        %s\n", s);
+	printf("Hotplug:      %s\n", b->hotplug_unpopulated >= 0 ?
+	       "supported (XEN_BALLOON_MEMORY_HOTPLUG)" :
+	       "unsupported (no /proc/sys/xen/balloon/hotplug_unpopulated)");
+	if (b->retry_count != MO_XEN_UNSET && b->max_retry_count != MO_XEN_UNSET &&
+	    b->schedule_delay != MO_XEN_UNSET && b->max_schedule_delay != MO_XEN_UNSET) {
+		printf("Driver:       retry %" PRIu64 " of %s, delay %" PRIu64 " s (at most %"
+		       PRIu64 " s)\n", b->retry_count,
+		       b->max_retry_count ? (snprintf(s, sizeof(s), "%" PRIu64,
+						      b->max_retry_count), s) : "unlimited",
+		       b->schedule_delay, b->max_schedule_delay);
+	}
+	printf("Verdict:      %s\n", balloon_verdict_text(v->d.verdict));
+	if (v->d.verdict == MO_XEN_WAITING_ONLINE && v->block_size) {
+		balloon_size(bytes, v->offline_blocks * v->block_size, s, sizeof(s));
+		printf("              %" PRIu64 " offline block%s (%s)\n", v->offline_blocks,
+		       v->offline_blocks == 1 ? "" : "s", s);
+	}
+	fix = balloon_fix(v->d.verdict, v->d.kick);
+	if (fix)
+		printf("Fix:          %s\n", fix);
+}
+
+void balloon_print_json(struct json *j, const struct balloon_view *v)
+{
+	const struct mo_xen_balloon *b = &v->b;
+	const char *fix = balloon_fix(v->d.verdict, v->d.kick);
+
+	json_object(j, "hypervisor");
+	if (v->hv.type[0])
+		json_str(j, "type", v->hv.type);
+	else
+		json_null(j, "type");
+	if (v->hv.guest_type[0])
+		json_str(j, "guest_type", v->hv.guest_type);
+	else
+		json_null(j, "guest_type");
+	json_close(j, '}');
+	if (v->err) {
+		json_null(j, "xen_balloon");
+		return;
+	}
+	json_object(j, "xen_balloon");
+	json_u64(j, "target", b->target_kb * 1024);
+	json_u64(j, "current", b->current_kb * 1024);
+	json_u64(j, "low", b->low_kb * 1024);
+	json_u64(j, "high", b->high_kb * 1024);
+	json_int(j, "delta", (long long)(b->target_kb - b->current_kb) * 1024);
+	json_bool(j, "hotplug", b->hotplug_unpopulated >= 0);
+#define COUNTER(name) \
+	do { \
+		if (b->name != MO_XEN_UNSET) \
+			json_u64(j, #name, b->name); \
+		else \
+			json_null(j, #name); \
+	} while (0)
+	COUNTER(schedule_delay);
+	COUNTER(max_schedule_delay);
+	COUNTER(retry_count);
+	COUNTER(max_retry_count);
+#undef COUNTER
+	json_u64(j, "offline_blocks", v->offline_blocks);
+	json_str(j, "verdict", mo_xen_verdict_name(v->d.verdict));
+	json_str(j, "reason", balloon_verdict_text(v->d.verdict));
+	if (fix)
+		json_str(j, "fix", fix);
+	else
+		json_null(j, "fix");
+	json_close(j, '}');
+}

@@ -1,0 +1,518 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * memonline target: where the Xen balloon stands, and setting its target.
+ *
+ * With --wait it does what the seed's help text leaves to the admin: it
+ * onlines each block the driver hot-adds (by policy, through the same helper
+ * as `online`) until current_kb reaches the target.  current_kb changes
+ * without any event (a plain attribute, no sysfs_notify), and the driver
+ * itself polls once a second while it waits, so this loop polls too.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+#define POLL_MS 250
+#define DEFAULT_TIMEOUT_S 300
+#define KICK_PAUSE_MS 500
+#define MAX_BLOCK_TRIES 3 /* a block that keeps failing is reported, then left */
+
+struct wait {
+	struct control *ctl;
+	struct mo_policy *policy;
+	uint64_t requested_kb; /* 0 when we wrote nothing */
+	uint64_t start_kb;     /* current_kb when the wait began */
+	bool tty, bytes;
+	unsigned kicks;
+	uint64_t current_at_kick;
+	struct {
+		unsigned long id;
+		unsigned tries;
+	} failed[64];
+	size_t n_failed;
+	unsigned onlined;
+	int last_verdict;
+	uint64_t last_current_kb;
+	bool bar_shown;
+};
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void sleep_ms(unsigned ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+static void __attribute__((noreturn)) usage(FILE *out)
+{
+	fputs("Usage:\n"
+	      " memonline target [--bytes] [--json]\n"
+	      " memonline target [options] [+|-]SIZE\n"
+	      " memonline target --wait[=TIMEOUT]\n"
+	      "\n"
+	      "Show the Xen balloon's target, current size and a verdict, or set\n"
+	      "the target (xen_memory0/target_kb).  SIZE needs a unit: K, M, G or T;\n"
+	      "+SIZE and -SIZE change the current target.\n"
+	      "\n"
+	      "Options:\n"
+	      " -b, --bytes            sizes in bytes\n"
+	      " -f, --force            allow a target below half of current memory\n"
+	      " -J, --json             JSON output\n"
+	      " -w, --wait[=TIMEOUT]   online new blocks by policy until current reaches\n"
+	      "                        the target; TIMEOUT in seconds (s, m, h suffixes;\n"
+	      "                        0: none; default 300)\n"
+	      "\n"
+	      "Exit status: 0 reached (or set), 1 failure, 2 usage, 67 timeout,\n"
+	      "68 the hypervisor refuses, 69 the kernel cannot hot-add memory.\n",
+	      out);
+	exit(out == stderr ? EXIT_USAGE : EXIT_OK);
+}
+
+static int parse_timeout(const char *s, unsigned *ret)
+{
+	size_t len = strspn(s, "0123456789");
+	uint64_t v, mult = 1;
+
+	if (len == 0 || len > 9)
+		return -EINVAL;
+	if (s[len] == 'm' && !s[len + 1])
+		mult = 60;
+	else if (s[len] == 'h' && !s[len + 1])
+		mult = 3600;
+	else if (s[len] && !(s[len] == 's' && !s[len + 1]))
+		return -EINVAL;
+	{
+		char digits[16];
+
+		memcpy(digits, s, len);
+		digits[len] = '\0';
+		if (mo_parse_u64(digits, 10, &v) < 0 || v * mult > 7 * 86400)
+			return -EINVAL;
+	}
+	*ret = v * mult;
+	return 0;
+}
+
+/*
+ * "-512M" is a SIZE, but getopt would take it for the options -5 -1 -2 -M.
+ * Take it out of argv before getopt sees it, minding the words that are
+ * option arguments (-c FILE, --sysroot DIR).
+ */
+static const char *take_negative_size(int *argc, char **argv)
+{
+	const char *size = NULL;
+	int out = 1;
+
+	for (int i = 1; i < *argc; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "--")) {
+			while (i < *argc)
+				argv[out++] = argv[i++];
+			break;
+		}
+		if ((!strcmp(a, "-c") || !strcmp(a, "--config") || !strcmp(a, "--sysroot")) &&
+		    i + 1 < *argc) {
+			argv[out++] = argv[i++];
+			argv[out++] = argv[i];
+			continue;
+		}
+		if (a[0] == '-' && a[1] >= '0' && a[1] <= '9' && !size) {
+			size = a;
+			continue;
+		}
+		argv[out++] = argv[i];
+	}
+	argv[out] = NULL;
+	*argc = out;
+	return size;
+}
+
+static void read_or_die(struct control *ctl, struct balloon_view *v)
+{
+	int r = balloon_read(ctl, v);
+
+	if (r == -ENODEV && !mo_hypervisor_is_xen(&v->hv))
+		errx(EXIT_FAIL, "not a Xen guest (%s/hypervisor/type is not 'xen')",
+		     mo_sys_dir(ctl->ctx));
+	if (r == -ENODEV)
+		errx(EXIT_FAIL, "%s/%s: no such directory: a Xen guest without the balloon "
+		     "driver (CONFIG_XEN_BALLOON)", mo_sys_dir(ctl->ctx), mo_xen_balloon_dir());
+	if (r < 0)
+		errx(EXIT_FAIL, "%s/%s: %s", mo_sys_dir(ctl->ctx),
+		     v->bad_attr ? v->bad_attr : mo_xen_balloon_dir(),
+		     r == -EINVAL ? "unexpected value" : strerror(-r));
+}
+
+static void write_target(struct control *ctl, uint64_t kb)
+{
+	int r = mo_xen_set_target_kb(ctl->ctx, kb);
+
+	if (r == -EPERM || r == -EACCES)
+		errx(EXIT_FAIL, "%s/%s/target_kb: %s (writing the target needs CAP_SYS_ADMIN: "
+		     "run as root)", mo_sys_dir(ctl->ctx), mo_xen_balloon_dir(), strerror(-r));
+	if (r == -EROFS)
+		errx(EXIT_FAIL, "%s/%s/target_kb: sysfs is read-only (a container?)",
+		     mo_sys_dir(ctl->ctx), mo_xen_balloon_dir());
+	if (r < 0)
+		errx(EXIT_FAIL, "%s/%s/target_kb: %s", mo_sys_dir(ctl->ctx),
+		     mo_xen_balloon_dir(), strerror(-r));
+}
+
+/* ---- --wait ---- */
+
+static unsigned *tries_of(struct wait *w, unsigned long id)
+{
+	for (size_t i = 0; i < w->n_failed; i++)
+		if (w->failed[i].id == id)
+			return &w->failed[i].tries;
+	if (w->n_failed == ARRAY_SIZE(w->failed))
+		return NULL;
+	w->failed[w->n_failed].id = id;
+	w->failed[w->n_failed].tries = 0;
+	return &w->failed[w->n_failed++].tries;
+}
+
+static void clear_bar(struct wait *w)
+{
+	if (w->bar_shown) {
+		fputs("\r\033[K", stdout);
+		w->bar_shown = false;
+	}
+}
+
+static void say(struct wait *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(struct wait *w, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (w->ctl->json)
+		return;
+	clear_bar(w);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+}
+
+/* Online the blocks the driver added, by policy; count those that stay offline. */
+static uint64_t online_new_blocks(struct wait *w, struct mo_memory *mem)
+{
+	struct mo_usage u;
+	uint64_t waiting = 0;
+
+	mo_usage_from_memory(mem, &u);
+	for (size_t i = 0; i < mem->n_blocks; i++) {
+		struct mo_block *b = &mem->blocks[i];
+		struct mo_decision d;
+		unsigned *tries;
+		int e;
+
+		if (b->state != MO_STATE_OFFLINE || b->error)
+			continue;
+		tries = tries_of(w, b->id);
+		if (tries && *tries >= MAX_BLOCK_TRIES) {
+			waiting++;
+			continue;
+		}
+		e = mo_block_online_by_policy(w->ctl->ctx, w->policy, mem->block_size, &u,
+					      MO_CHOICE__MAX, false, b, &d);
+		if (d.skip) {
+			if (tries && !*tries)
+				say(w, "memory%lu: skipped (%s)", b->id, d.reason);
+			if (tries)
+				*tries = MAX_BLOCK_TRIES;
+			waiting++;
+			continue;
+		}
+		if (e == 0 || e == -EALREADY) {
+			w->onlined++;
+			say(w, "memory%lu: online %s%s", b->id,
+			    b->have_zones && b->zone >= 0 ? mo_zone_name(b->zone) : "",
+			    e ? " (by another agent)" : "");
+			continue;
+		}
+		if (e == -ENOENT)
+			continue; /* removed meanwhile */
+		waiting++;
+		if (tries && ++*tries == MAX_BLOCK_TRIES)
+			say(w, "memory%lu: failed: %s, giving up on it", b->id, strerror(-e));
+	}
+	return waiting;
+}
+
+static void show_progress(struct wait *w, const struct balloon_view *v)
+{
+	uint64_t target = v->b.target_kb, cur = v->b.current_kb, start = w->start_kb;
+	char c[32], t[32];
+
+	balloon_size(w->bytes, cur * 1024, c, sizeof(c));
+	balloon_size(w->bytes, target * 1024, t, sizeof(t));
+	if (w->ctl->json)
+		return;
+	if (w->tty) {
+		uint64_t span = target > start ? target - start : start - target;
+		uint64_t done = target > start ? (cur > start ? cur - start : 0)
+					       : (start > cur ? start - cur : 0);
+		int width = 30, fill = span ? (int)(done * width / span) : width;
+		char bar[64];
+
+		if (fill > width)
+			fill = width;
+		memset(bar, '#', fill);
+		memset(bar + fill, '.', width - fill);
+		bar[width] = '\0';
+		printf("\r\033[K[%s] %s / %s  %s", bar, c, t, mo_xen_verdict_name(v->d.verdict));
+		fflush(stdout);
+		w->bar_shown = true;
+		return;
+	}
+	if ((int)v->d.verdict != w->last_verdict || cur != w->last_current_kb)
+		say(w, "current %s of %s: %s", c, t, mo_xen_verdict_name(v->d.verdict));
+	w->last_verdict = v->d.verdict;
+	w->last_current_kb = cur;
+}
+
+/*
+ * The driver cancelled (balloon.c update_schedule() -> BP_ECANCELED) sleeps
+ * until the credit changes, so a raised hypervisor limit goes unnoticed.
+ * Writing the target one page lower, then back, changes the credit twice.
+ * The thread re-checks the credit when woken, not at the write: with both
+ * writes back to back it could see no change at all, hence the pause.
+ */
+static void kick(struct wait *w, const struct balloon_view *v)
+{
+	uint64_t kb = v->b.target_kb, page_kb = sysconf(_SC_PAGESIZE) / 1024;
+
+	say(w, "the balloon driver gave up; writing the target anew to wake it");
+	if (kb > page_kb) {
+		write_target(w->ctl, kb - page_kb);
+		sleep_ms(KICK_PAUSE_MS);
+	}
+	write_target(w->ctl, kb);
+	w->kicks++;
+	w->current_at_kick = v->b.current_kb;
+}
+
+static int finish(struct wait *w, const struct balloon_view *v, int code, const char *why)
+{
+	const char *fix = balloon_fix(v->d.verdict, v->d.kick);
+
+	clear_bar(w);
+	if (w->ctl->json) {
+		struct json j;
+
+		json_begin(&j, stdout);
+		balloon_print_json(&j, v);
+		json_str(&j, "result", why);
+		json_u64(&j, "onlined_blocks", w->onlined);
+		json_u64(&j, "kicks", w->kicks);
+		json_end(&j);
+		return code;
+	}
+	if (code == EXIT_OK)
+		printf("%s\n", why);
+	else
+		printf("%s: %s\n", why, balloon_verdict_text(v->d.verdict));
+	if (code != EXIT_OK && fix)
+		printf("fix: %s\n", fix);
+	return code;
+}
+
+static int wait_for_target(struct wait *w, unsigned timeout_s)
+{
+	double start = now(), deadline = timeout_s ? start + timeout_s : 0, moved = start;
+	struct balloon_view v, prev = { 0 };
+	bool first = true;
+
+	w->last_verdict = -1;
+	for (;;) {
+		struct mo_memory *mem = scan_memory(w->ctl, MO_SCAN_SOURCE);
+		uint64_t waiting = online_new_blocks(w, mem);
+		double t;
+
+		memset(&v, 0, sizeof(v));
+		v.block_size = mem->block_size;
+		v.offline_blocks = waiting;
+		mo_memory_free(mem);
+		read_or_die(w->ctl, &v);
+		t = now();
+		if (first) {
+			w->start_kb = v.b.current_kb;
+			first = false;
+		} else if (v.b.target_kb != prev.b.target_kb ||
+			   v.b.current_kb != prev.b.current_kb || v.b.low_kb != prev.b.low_kb ||
+			   v.b.high_kb != prev.b.high_kb || v.b.retry_count != prev.b.retry_count) {
+			moved = t;
+		}
+		prev = v;
+		balloon_diagnose(&v, w->requested_kb, (unsigned)((t - moved) * 1000));
+		show_progress(w, &v);
+
+		switch (v.d.verdict) {
+		case MO_XEN_REACHED:
+			return finish(w, &v, EXIT_OK, "target reached");
+		case MO_XEN_HOTPLUG_UNSUPPORTED:
+			return finish(w, &v, EXIT_UNSUPPORTED, "stopped");
+		case MO_XEN_OVERRIDDEN:
+			return finish(w, &v, EXIT_FAIL, "stopped");
+		case MO_XEN_REFUSED:
+		case MO_XEN_STALLED:
+			if (!v.d.kick)
+				break;
+			/* Kicked, and it gave up again with nothing gained: it means it. */
+			if (w->kicks && v.b.current_kb <= w->current_at_kick)
+				return finish(w, &v, v.d.verdict == MO_XEN_REFUSED ? EXIT_REFUSED
+										: EXIT_FAIL,
+					      "stopped");
+			kick(w, &v);
+			moved = now();
+			break;
+		default:
+			break;
+		}
+		if (deadline && now() >= deadline) {
+			char why[64];
+
+			snprintf(why, sizeof(why), "timed out after %u s", timeout_s);
+			return finish(w, &v, EXIT_TIMEOUT, why);
+		}
+		sleep_ms(POLL_MS);
+	}
+}
+
+/* ---- the command ---- */
+
+static void print_status(struct control *ctl, bool bytes)
+{
+	struct mo_memory *mem = NULL;
+	struct balloon_view v;
+
+	/* The balloon is worth showing even on a kernel without memory blocks. */
+	open_context(ctl);
+	if (mo_memory_scan(ctl->ctx, 0, &mem) < 0)
+		mem = NULL;
+	balloon_observe(ctl, mem, true, &v);
+	mo_memory_free(mem);
+	if (v.err && v.err != -ENODEV)
+		read_or_die(ctl, &v); /* names the bad attribute and exits */
+	if (ctl->json) {
+		struct json j;
+
+		json_begin(&j, stdout);
+		balloon_print_json(&j, &v);
+		json_end(&j);
+	} else {
+		balloon_print_text(&v, bytes);
+	}
+	if (v.err)
+		exit(EXIT_FAIL);
+}
+
+int cmd_target(struct control *ctl, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		COMMON_LONGOPTS,
+		{ "bytes", no_argument, NULL, 'b' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "json", no_argument, NULL, 'J' },
+		{ "wait", optional_argument, NULL, 'w' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct wait w = { .ctl = ctl };
+	const char *size = take_negative_size(&argc, argv);
+	unsigned timeout = DEFAULT_TIMEOUT_S;
+	bool wait = false, force = false;
+	struct balloon_view v;
+	int c;
+
+	while ((c = getopt_long(argc, argv, COMMON_SHORTOPTS "bfJw::", longopts, NULL)) != -1) {
+		if (common_option(ctl, c, optarg, usage))
+			continue;
+		switch (c) {
+		case 'b':
+			w.bytes = true;
+			break;
+		case 'f':
+			force = true;
+			break;
+		case 'J':
+			ctl->json = true;
+			break;
+		case 'w':
+			wait = true;
+			if (optarg && parse_timeout(optarg, &timeout) < 0)
+				usage_error(usage, "--wait: '%s' is not a timeout in seconds (s, m "
+					    "or h suffix, at most a week)", optarg);
+			break;
+		default:
+			usage(stderr);
+		}
+	}
+	if (optind < argc && !size)
+		size = argv[optind++];
+	if (optind < argc)
+		usage_error(usage, "target: unexpected argument '%s'", argv[optind]);
+
+	if (!size && !wait) {
+		print_status(ctl, w.bytes);
+		return EXIT_OK;
+	}
+
+	open_context(ctl);
+	read_or_die(ctl, &v);
+	if (size) {
+		uint64_t kb;
+		char from[32], to[32];
+		int r = mo_xen_parse_target(size, v.b.target_kb, &kb);
+
+		if (r == -ERANGE)
+			usage_error(usage, "target: '%s' leaves no memory (target is %" PRIu64
+				    " KiB)", size, v.b.target_kb);
+		if (r < 0)
+			usage_error(usage, "target: '%s' is not a size with a unit (K, M, G, T), "
+				    "optionally after + or -", size);
+		if (kb < v.b.current_kb / 2 && !force)
+			usage_error(usage, "target: %s would take more than half of the current "
+				    "memory away: use --force if that is meant", size);
+		write_target(ctl, kb);
+		w.requested_kb = kb;
+		balloon_size(w.bytes, v.b.target_kb * 1024, from, sizeof(from));
+		balloon_size(w.bytes, kb * 1024, to, sizeof(to));
+		if (!ctl->json)
+			printf("target: %s -> %s\n", from, to);
+		if (!wait) {
+			if (ctl->json) {
+				struct json j;
+
+				json_begin(&j, stdout);
+				json_u64(&j, "previous_target", v.b.target_kb * 1024);
+				json_u64(&j, "target", kb * 1024);
+				json_end(&j);
+			}
+			return EXIT_OK;
+		}
+	}
+	w.policy = load_policy(ctl);
+	w.tty = isatty(STDOUT_FILENO) && !ctl->json;
+	c = wait_for_target(&w, timeout);
+	mo_policy_free(w.policy);
+	return c;
+}
