@@ -104,8 +104,65 @@ static long long ratio_percent(uint64_t movable, uint64_t kernel)
 	return (long long)(((unsigned __int128)movable * 100 + kernel / 2) / kernel);
 }
 
+/* What status shows beyond the blocks: the hypervisor, its balloon, the drivers. */
+struct extras {
+	struct balloon_view balloon;
+	struct mo_driver_info drivers[MO_DRIVER__MAX];
+};
+
+static void drivers_json(struct json *j, const struct mo_driver_info *drv)
+{
+	json_array(j, "hotadd_drivers");
+	for (int d = 0; d < MO_DRIVER__MAX; d++) {
+		const char *param = mo_driver_param_name(d);
+
+		json_object(j, NULL);
+		json_str(j, "driver", mo_driver_name(d));
+		json_str(j, "state", mo_driver_state_name(drv[d].state));
+		if (param && drv[d].param >= 0)
+			json_bool(j, param, drv[d].param);
+		else if (param)
+			json_null(j, param);
+		json_close(j, '}');
+	}
+	json_close(j, ']');
+}
+
+static void drivers_text(const struct mo_driver_info *drv)
+{
+	printf("Hot-add drivers:     ");
+	for (int d = 0; d < MO_DRIVER__MAX; d++) {
+		const char *param = mo_driver_param_name(d);
+
+		printf("%s%s %s", d ? ", " : "", mo_driver_name(d),
+		       mo_driver_state_name(drv[d].state));
+		if (param && drv[d].param >= 0)
+			printf(" (%s %s)", param, drv[d].param ? "Y" : "N");
+	}
+	printf("\n");
+}
+
+static void balloon_text(const struct balloon_view *v)
+{
+	char t[32], c[32], l[32], h[32];
+
+	printf("Hypervisor:          %s", v->hv.type[0] ? v->hv.type : "none detected");
+	if (v->hv.guest_type[0])
+		printf(" (%s guest)", v->hv.guest_type);
+	printf("\n");
+	if (v->err)
+		return;
+	mo_size_human(v->b.target_kb * 1024, t, sizeof(t));
+	mo_size_human(v->b.current_kb * 1024, c, sizeof(c));
+	mo_size_human(v->b.low_kb * 1024, l, sizeof(l));
+	mo_size_human(v->b.high_kb * 1024, h, sizeof(h));
+	printf("Xen balloon:         target %s, current %s, low %s, high %s, hotplug %s\n", t, c,
+	       l, h, v->b.hotplug_unpopulated >= 0 ? "yes" : "no");
+	printf("Xen verdict:         %s\n", balloon_verdict_text(v->d.verdict));
+}
+
 static void print_json(const struct mo_memory *mem, const struct summary *s,
-		       const struct mo_policy *p)
+		       const struct mo_policy *p, const struct extras *x)
 {
 	const struct mo_hotplug_params *hp = &mem->params;
 	long long ratio = ratio_percent(s->usage.movable, s->usage.kernel);
@@ -197,6 +254,8 @@ static void print_json(const struct mo_memory *mem, const struct summary *s,
 		json_close(&j, '}');
 	}
 	json_close(&j, ']');
+	balloon_print_json(&j, &x->balloon);
+	drivers_json(&j, x->drivers);
 	json_end(&j);
 }
 
@@ -279,7 +338,7 @@ static void print_node_table(const struct summary *s)
 }
 
 static void print_text(const struct mo_memory *mem, const struct summary *s,
-		       const struct mo_policy *p)
+		       const struct mo_policy *p, const struct extras *x)
 {
 	const struct mo_hotplug_params *hp = &mem->params;
 	long long ratio = ratio_percent(s->usage.movable, s->usage.kernel);
@@ -321,6 +380,8 @@ static void print_text(const struct mo_memory *mem, const struct summary *s,
 	       mo_choice_name(mo_policy_zone(p)), mo_policy_ratio(p),
 	       mo_policy_numa_aware(p) ? "yes" : "no",
 	       mo_policy_auto_online(p) == MO_AUTO_CORRECT ? "correct" : "step-aside");
+	balloon_text(&x->balloon);
+	drivers_text(x->drivers);
 	printf("\n");
 	print_zone_table(s);
 	if (s->have_nodes) {
@@ -353,6 +414,7 @@ int cmd_status(struct control *ctl, int argc, char **argv)
 	struct mo_policy *p;
 	struct mo_memory *mem;
 	struct summary *s;
+	struct extras x;
 	int c;
 
 	while ((c = getopt_long(argc, argv, COMMON_SHORTOPTS "J", longopts, NULL)) != -1) {
@@ -372,10 +434,16 @@ int cmd_status(struct control *ctl, int argc, char **argv)
 	if (!s)
 		errx(EXIT_FAIL, "out of memory");
 	summarize(mem, s);
+	balloon_observe(ctl, mem, true, &x.balloon);
+	if (x.balloon.err && x.balloon.err != -ENODEV)
+		warnx("%s/%s: %s, ignoring the balloon", mo_sys_dir(ctl->ctx),
+		      x.balloon.bad_attr ? x.balloon.bad_attr : mo_xen_balloon_dir(),
+		      x.balloon.err == -EINVAL ? "unexpected value" : strerror(-x.balloon.err));
+	mo_drivers_read(ctl->ctx, x.drivers);
 	if (ctl->json)
-		print_json(mem, s, p);
+		print_json(mem, s, p, &x);
 	else
-		print_text(mem, s, p);
+		print_text(mem, s, p, &x);
 	free(s);
 	mo_memory_free(mem);
 	mo_policy_free(p);

@@ -20,6 +20,7 @@ struct mo_ctx {
 	char *sys_dir;
 	char *proc_dir;
 	char *run_dir;
+	char *root_dir; /* "/" or the sysroot: etc/, usr/lib/ (udev rules, units) */
 	int sys_fd;
 	int proc_fd;
 	int memory_fd;
@@ -69,6 +70,8 @@ static int locate_live(struct mo_ctx *ctx)
 
 static int locate_sysroot(struct mo_ctx *ctx, const char *sysroot)
 {
+	if (!(ctx->root_dir = strdup(sysroot)))
+		return -ENOMEM;
 	if (asprintf(&ctx->run_dir, "%s/run", sysroot) < 0) {
 		ctx->run_dir = NULL;
 		return -ENOMEM;
@@ -100,6 +103,10 @@ int mo_new(const char *sysroot, struct mo_ctx **ret)
 		goto fail;
 	/* tmpfs at /run is what udevd and systemd assume: no lookup needed. */
 	if (!ctx->run_dir && !(ctx->run_dir = strdup("/run"))) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	if (!ctx->root_dir && !(ctx->root_dir = strdup("/"))) {
 		r = -ENOMEM;
 		goto fail;
 	}
@@ -141,6 +148,7 @@ struct mo_ctx *mo_unref(struct mo_ctx *ctx)
 	free(ctx->sys_dir);
 	free(ctx->proc_dir);
 	free(ctx->run_dir);
+	free(ctx->root_dir);
 	free(ctx);
 	return NULL;
 }
@@ -158,6 +166,16 @@ const char *mo_proc_dir(const struct mo_ctx *ctx)
 const char *mo_run_dir(const struct mo_ctx *ctx)
 {
 	return ctx->run_dir;
+}
+
+const char *mo_root_dir(const struct mo_ctx *ctx)
+{
+	return ctx->root_dir;
+}
+
+bool mo_is_live(const struct mo_ctx *ctx)
+{
+	return strcmp(ctx->root_dir, "/") == 0;
 }
 
 bool mo_sys_read_only(const struct mo_ctx *ctx)

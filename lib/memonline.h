@@ -34,6 +34,13 @@ const char *mo_sys_dir(const struct mo_ctx *ctx);
 const char *mo_proc_dir(const struct mo_ctx *ctx);
 /* Where runtime state lives: "/run", or "DIR/run" below a sysroot. */
 const char *mo_run_dir(const struct mo_ctx *ctx);
+/*
+ * The root of files outside sysfs and procfs (etc/udev/rules.d, systemd
+ * units): "/", or the sysroot, which then holds them as a chroot would.
+ */
+const char *mo_root_dir(const struct mo_ctx *ctx);
+/* The running system, not a captured tree. */
+bool mo_is_live(const struct mo_ctx *ctx);
 /* The running system's sysfs is mounted read-only (containers). */
 bool mo_sys_read_only(const struct mo_ctx *ctx);
 
@@ -340,6 +347,48 @@ int mo_block_set_state(struct mo_ctx *ctx, struct mo_block *b, enum mo_online_ty
 int mo_block_online_by_policy(struct mo_ctx *ctx, const struct mo_policy *p,
 			      uint64_t block_size, struct mo_usage *u, enum mo_choice forced,
 			      bool dry_run, struct mo_block *b, struct mo_decision *d);
+
+/* ---- Drivers that hot-add memory ------------------------------------- */
+
+enum mo_driver {
+	MO_DRIVER_VIRTIO_MEM,  /* virtio_mem */
+	MO_DRIVER_HV_BALLOON,  /* hv_balloon */
+	MO_DRIVER_ACPI_MEMORY, /* ACPI memory hotplug: built into the ACPI core */
+	MO_DRIVER_DAX_KMEM,    /* kmem: persistent memory or CXL as System RAM */
+	MO_DRIVER__MAX,
+};
+
+enum mo_driver_state {
+	MO_DRIVER_ABSENT,
+	MO_DRIVER_BUILTIN,
+	MO_DRIVER_LOADED,
+	MO_DRIVER_AVAILABLE, /* a module on disk, not loaded (live system only) */
+	MO_DRIVER_STATE__MAX,
+};
+
+struct mo_driver_info {
+	enum mo_driver_state state;
+	/* virtio_mem unplug_online, hv_balloon hot_add, ACPI enabled: 0/1, -1 */
+	int param;
+};
+
+const char *mo_driver_name(enum mo_driver d);
+const char *mo_driver_state_name(enum mo_driver_state s);
+const char *mo_driver_param_name(enum mo_driver d); /* NULL when none matters */
+/*
+ * Which drivers are there.  On the live system libkmod answers (it knows
+ * modules.builtin and the module files); below a sysroot, whose /sys
+ * libkmod cannot be pointed at, the tree's sys/module is read.
+ */
+void mo_drivers_read(struct mo_ctx *ctx, struct mo_driver_info out[MO_DRIVER__MAX]);
+/*
+ * libkmod's initstate (KMOD_MODULE_* or -errno) in our words.  Without
+ * modules.builtin (no /lib/modules for this kernel) libkmod calls a built-in
+ * driver that has parameters "coming": sys/module/NAME exists without
+ * initstate.  have_initstate tells the two apart.
+ */
+enum mo_driver_state mo_driver_state_from_kmod(int initstate, bool have_initstate,
+					       bool module_file);
 
 /* ---- The hypervisor and the Xen balloon -------------------------------- */
 

@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The drivers that hot-add memory, and whether this kernel has them.
+ *
+ * - virtio_mem, hv_balloon and kmem are tristate: built-in, a loaded
+ *   module, or a module on disk.  sys/module/NAME exists for a built-in only
+ *   when it has parameters, and then has no initstate (kernel/params.c);
+ *   a loaded module has initstate "live".
+ * - ACPI memory hotplug (CONFIG_ACPI_HOTPLUG_MEMORY) is a bool inside the
+ *   ACPI core: no module at all.  Its scan handler registers a hotplug
+ *   profile, firmware/acpi/hotplug/memory/ (drivers/acpi/sysfs.c).
+ * - kmem registers the dax driver bus/dax/drivers/kmem.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <libkmod.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+static const struct {
+	const char *name;     /* the module's name, or our word for ACPI */
+	const char *param;    /* the parameter that matters, in sys/module/NAME/parameters */
+	const char *sys_path; /* a sysfs directory that exists when the driver is there */
+} drivers[] = {
+	[MO_DRIVER_VIRTIO_MEM] = { "virtio_mem", "unplug_online", "bus/virtio/drivers/virtio_mem" },
+	[MO_DRIVER_HV_BALLOON] = { "hv_balloon", "hot_add", "bus/vmbus/drivers/hv_balloon" },
+	[MO_DRIVER_ACPI_MEMORY] = { "acpi_memhotplug", NULL, "firmware/acpi/hotplug/memory" },
+	[MO_DRIVER_DAX_KMEM] = { "kmem", NULL, "bus/dax/drivers/kmem" },
+};
+
+static const char *const state_names[] = {
+	[MO_DRIVER_ABSENT] = "absent",
+	[MO_DRIVER_BUILTIN] = "built-in",
+	[MO_DRIVER_LOADED] = "loaded",
+	[MO_DRIVER_AVAILABLE] = "available",
+};
+
+const char *mo_driver_name(enum mo_driver d)
+{
+	return d < ARRAY_SIZE(drivers) ? drivers[d].name : "?";
+}
+
+const char *mo_driver_state_name(enum mo_driver_state s)
+{
+	return s < ARRAY_SIZE(state_names) ? state_names[s] : "?";
+}
+
+const char *mo_driver_param_name(enum mo_driver d)
+{
+	if (d == MO_DRIVER_ACPI_MEMORY)
+		return "enabled";
+	return d < ARRAY_SIZE(drivers) ? drivers[d].param : NULL;
+}
+
+enum mo_driver_state mo_driver_state_from_kmod(int initstate, bool have_initstate,
+					       bool module_file)
+{
+	switch (initstate) {
+	case KMOD_MODULE_BUILTIN:
+		return MO_DRIVER_BUILTIN;
+	case KMOD_MODULE_LIVE:
+	case KMOD_MODULE_GOING:
+		return MO_DRIVER_LOADED;
+	case KMOD_MODULE_COMING:
+		/* libkmod's guess for sys/module/NAME without initstate: built-in. */
+		return have_initstate ? MO_DRIVER_LOADED : MO_DRIVER_BUILTIN;
+	default:
+		return module_file ? MO_DRIVER_AVAILABLE : MO_DRIVER_ABSENT;
+	}
+}
+
+static bool exists(int dirfd, const char *path)
+{
+	return faccessat(dirfd, path, F_OK, 0) == 0;
+}
+
+/* From the tree alone: what a captured sys/module says. */
+static enum mo_driver_state state_from_tree(struct mo_ctx *ctx, enum mo_driver d)
+{
+	char path[128], buf[MO_VALUE_MAX];
+
+	if (d == MO_DRIVER_ACPI_MEMORY)
+		return exists(mo_sys_fd(ctx), drivers[d].sys_path) ? MO_DRIVER_BUILTIN
+								   : MO_DRIVER_ABSENT;
+	snprintf(path, sizeof(path), "module/%s/initstate", drivers[d].name);
+	if (mo_read_attr(mo_sys_fd(ctx), path, buf, sizeof(buf)) >= 0)
+		return MO_DRIVER_LOADED; /* live, coming or going: a module */
+	snprintf(path, sizeof(path), "module/%s", drivers[d].name);
+	if (exists(mo_sys_fd(ctx), path) || exists(mo_sys_fd(ctx), drivers[d].sys_path))
+		return MO_DRIVER_BUILTIN;
+	return MO_DRIVER_ABSENT;
+}
+
+static void quiet(void *data, int priority, const char *file, int line, const char *fn,
+		  const char *format, va_list args)
+{
+	/* A library does not log: missing indexes are answered by the tree. */
+}
+
+static enum mo_driver_state state_from_kmod(struct mo_ctx *ctx, struct kmod_ctx *kctx,
+					    enum mo_driver d)
+{
+	struct kmod_module *mod = NULL;
+	char path[128];
+	bool have_initstate, file;
+	int initstate;
+	enum mo_driver_state st;
+
+	if (d == MO_DRIVER_ACPI_MEMORY || !kctx ||
+	    kmod_module_new_from_name(kctx, drivers[d].name, &mod) < 0)
+		return state_from_tree(ctx, d);
+	initstate = kmod_module_get_initstate(mod);
+	snprintf(path, sizeof(path), "module/%s/initstate", drivers[d].name);
+	have_initstate = exists(mo_sys_fd(ctx), path);
+	file = kmod_module_get_path(mod) != NULL;
+	kmod_module_unref(mod);
+	st = mo_driver_state_from_kmod(initstate, have_initstate, file);
+	/* A built-in without parameters and without modules.builtin: its driver dir. */
+	if (st == MO_DRIVER_ABSENT && exists(mo_sys_fd(ctx), drivers[d].sys_path))
+		st = MO_DRIVER_BUILTIN;
+	return st;
+}
+
+static int read_param(struct mo_ctx *ctx, enum mo_driver d)
+{
+	char path[128], buf[MO_VALUE_MAX];
+
+	if (d == MO_DRIVER_ACPI_MEMORY)
+		snprintf(path, sizeof(path), "%s/enabled", drivers[d].sys_path);
+	else if (drivers[d].param)
+		snprintf(path, sizeof(path), "module/%s/parameters/%s", drivers[d].name,
+			 drivers[d].param);
+	else
+		return -1;
+	if (mo_read_attr(mo_sys_fd(ctx), path, buf, sizeof(buf)) < 0)
+		return -1;
+	/* bool parameters read Y/N (param_get_bool); ACPI's enabled reads 0/1. */
+	if (!strcmp(buf, "Y") || !strcmp(buf, "1"))
+		return 1;
+	if (!strcmp(buf, "N") || !strcmp(buf, "0"))
+		return 0;
+	return -1;
+}
+
+void mo_drivers_read(struct mo_ctx *ctx, struct mo_driver_info out[MO_DRIVER__MAX])
+{
+	struct kmod_ctx *kctx = NULL;
+
+	if (mo_is_live(ctx)) {
+		kctx = kmod_new(NULL, NULL);
+		if (kctx)
+			kmod_set_log_fn(kctx, quiet, NULL);
+	}
+	for (int d = 0; d < MO_DRIVER__MAX; d++) {
+		out[d].state = kctx ? state_from_kmod(ctx, kctx, d) : state_from_tree(ctx, d);
+		out[d].param = out[d].state == MO_DRIVER_ABSENT ? -1 : read_param(ctx, d);
+	}
+	kmod_unref(kctx);
+}
