@@ -17,6 +17,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 MARKER = re.compile(r"@@MO:(\w+)(?: (.*))?")
+KERNEL_BUG = re.compile(r"Kernel panic|BUG:|Oops|WARNING:")
 
 
 def parse_size(text):
@@ -147,6 +148,7 @@ class Guest:
         self.res = Result()
         self.dimms = {}        # id -> size, plugged and not deleted
         self.t_hotadd = None   # time of the last hot-add request
+        self.oops = False      # the guest kernel reported a bug
 
     def command(self):
         sc = self.sc
@@ -210,8 +212,9 @@ class Guest:
         pos, partial, booted, ended = 0, b"", False, False
         while not ended:
             if time.monotonic() > self.deadline:
-                self.res.check(False, f"host: scenario timed out after {self.sc.timeout} s"
-                               + ("" if booted else " (guest never reached /init)"))
+                if not self.oops:
+                    self.res.check(False, f"host: scenario timed out after {self.sc.timeout} s"
+                                   + ("" if booted else " (guest never reached /init)"))
                 return
             if self.proc.poll() is not None:
                 self.res.check(False, f"host: QEMU exited early with {self.proc.returncode}: "
@@ -230,8 +233,12 @@ class Guest:
                 line = raw.decode(errors="replace").rstrip("\r")
                 m = MARKER.search(line)
                 if not m:
-                    if re.search(r"Kernel panic|BUG:|Oops|WARNING:|Call Trace", line):
+                    if KERNEL_BUG.search(line):
                         self.res.check(False, f"guest kernel: {line.strip()}")
+                        # Whatever the guest waits for may never come now: keep
+                        # a few seconds for the trace, then give up.
+                        self.deadline = min(self.deadline, time.monotonic() + 5)
+                        self.oops = True
                     continue
                 kind, arg = m.group(1), m.group(2) or ""
                 if kind == "BOOTED":
@@ -360,11 +367,17 @@ class Guest:
         shutil.rmtree(self.qmp_dir, ignore_errors=True)
 
     def serial_tail(self, n=40):
+        """The last N lines of the serial log, or N lines from the first kernel
+        bug report when there is one."""
         try:
             with open(self.serial, "rb") as f:
                 lines = f.read().decode(errors="replace").splitlines()
         except OSError:
             return []
+        lines = [line for line in lines if line.strip()]
+        for i, line in enumerate(lines):
+            if KERNEL_BUG.search(line):
+                return lines[max(i - 2, 0):i - 2 + n]
         return lines[-n:]
 
 
