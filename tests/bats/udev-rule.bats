@@ -1,0 +1,125 @@
+#!/usr/bin/env bats
+# The udev rule and the systemd unit, read as udevd and systemd read them:
+# the rule's guard is proved on a table of events, the unit's settings on
+# what the daemon needs (the real udevd run is tests/qemu's).
+
+load helpers
+
+RULES=$TOP/udev/85-memonline.rules.in
+UNIT=$TOP/systemd/memonline.service.in
+
+# udev_run ACTION SUBSYSTEM KERNEL STATE [MARKER]: what RUN+= the rule file
+# gives for an event (nothing when no rule matches).  Each line is one rule
+# whose match keys are ANDed (udev(7)); globs as udev's.
+udev_run() {
+	python3 - "$RULES" "$@" <<-'EOF'
+	import fnmatch, re, sys
+	rules, action, subsystem, kernel, state = sys.argv[1:6]
+	marker = len(sys.argv) > 6
+	event = {"ACTION": action, "SUBSYSTEM": subsystem, "KERNEL": kernel,
+	         "ATTR{state}": state}
+	token = re.compile(r'\s*([A-Z]+(?:\{[^}]*\})?)\s*(==|!=|\+=|=|:=)\s*"([^"]*)"\s*(,|$)')
+	for line in open(rules):
+	    line = line.strip()
+	    if not line or line.startswith("#"):
+	        continue
+	    pos, keys = 0, []
+	    while pos < len(line):
+	        m = token.match(line, pos)
+	        if not m:
+	            sys.exit(f"unparsable rule at: {line[pos:]}")
+	        keys.append(m.groups()[:3])
+	        pos = m.end()
+	    run, matched = [], True
+	    for key, op, value in keys:
+	        if op in ("==", "!="):
+	            if key == "TEST":
+	                assert value == "/run/memonline/watch", value
+	                have = marker
+	            elif key in event:
+	                have = any(fnmatch.fnmatchcase(event[key], v) for v in value.split("|"))
+	            else:
+	                sys.exit(f"a match on {key} this test does not model")
+	            matched = matched and (have if op == "==" else not have)
+	        elif key == "RUN":
+	            run.append(value)
+	        else:
+	            sys.exit(f"an assignment to {key}: only RUN is expected")
+	    if matched:
+	        for r in run:
+	            print(r)
+	EOF
+}
+
+@test "the rule runs memonline for an offline block's add event, and only then" {
+	run -0 udev_run add memory memory32 offline
+	assert_output "@BINDIR@/memonline online --udev \$kernel"
+	# udevadm trigger at boot: add for blocks that are online already.
+	run -0 udev_run add memory memory0 online
+	assert_output ""
+	run -0 udev_run add memory memory32 going-offline
+	assert_output ""
+	run -0 udev_run online memory memory32 offline
+	assert_output ""
+	run -0 udev_run change memory memory32 offline
+	assert_output ""
+	run -0 udev_run remove memory memory32 offline
+	assert_output ""
+	run -0 udev_run add cpu cpu3 offline
+	assert_output ""
+	# While memonline watch runs, it owns onlining.
+	run -0 udev_run add memory memory32 offline marker
+	assert_output ""
+}
+
+@test "the rule starts memonline itself: no shell, an absolute path, one block" {
+	run -0 udev_run add memory memory32 offline
+	read -r -a argv <<<"$output"
+	assert_equal "${argv[0]}" "@BINDIR@/memonline"
+	assert_equal "${argv[*]:1}" "online --udev \$kernel"
+	refute_output --regexp '(^|/)(ba|da|z|k)?sh( |$)|[;&|`<>]|\$\('
+	# The rule waits for nothing: it must not be a daemon of its own.
+	refute_output --partial " watch"
+}
+
+@test "the installed rule is the template with the binary's directory filled in" {
+	local rule
+	rule=$(make -s --no-print-directory -C "$TOP" -f Makefile \
+		-f <(echo 'print-rule: ; @$(SUBST) udev/85-memonline.rules.in') \
+		print-rule BINDIR=/opt/mo/bin)
+	refute [ -z "$rule" ]
+	run grep -c '@[A-Z]*@' <<<"$rule"
+	assert_output 0
+	run -0 grep -cF 'RUN+="/opt/mo/bin/memonline online --udev $kernel"' <<<"$rule"
+	assert_output 1
+}
+
+@test "the rule tests for the marker where the unit's runtime directory puts it" {
+	# (watch.bats checks that the daemon creates it there, below --sysroot.)
+	run -0 bash -c "grep -v '^#' '$RULES' | grep -o 'TEST!=\"[^\"]*\"'"
+	assert_output "TEST!=\"/run/$(sed -n 's/^RuntimeDirectory=//p' "$UNIT")/watch\""
+}
+
+@test "the unit: never OOM-killed, hardened, /sys left writable" {
+	unit_value() { sed -n "s/^$1=//p" "$UNIT"; }
+	assert_equal "$(unit_value OOMScoreAdjust)" -1000
+	assert_equal "$(unit_value NoNewPrivileges)" yes
+	assert_equal "$(unit_value PrivateNetwork)" yes
+	assert_equal "$(unit_value ProtectHome)" yes
+	assert_equal "$(unit_value RestrictAddressFamilies)" "AF_NETLINK AF_UNIX"
+	assert_equal "$(unit_value CapabilityBoundingSet)" "CAP_SYS_ADMIN CAP_IPC_LOCK CAP_NET_ADMIN"
+	# ProtectKernelTunables= would make /sys read-only: no onlining at all.
+	assert_equal "$(unit_value ProtectKernelTunables)" ""
+	# Under PrivateNetwork= udevd's re-broadcast never arrives (systemd.exec(5)).
+	assert_equal "$(unit_value ExecStart)" "@BINDIR@/memonline watch --events kernel"
+	assert_equal "$(unit_value Type)" notify
+}
+
+@test "systemd-analyze accepts the unit" {
+	command -v systemd-analyze >/dev/null || skip "no systemd-analyze"
+	local unit=$BATS_TEST_TMPDIR/memonline.service
+	sed "s|@BINDIR@|$(dirname "$MEMONLINE")|g" "$UNIT" >"$unit"
+	run systemd-analyze verify --man=no "$unit"
+	assert_success
+	refute_output --partial "Unknown"
+}
