@@ -123,6 +123,38 @@ int offline_within(struct mo_ctx *ctx, struct mo_block *b, double seconds);
 int watch_marker_path(struct mo_ctx *ctx, char *buf, size_t size);
 bool watch_running(struct mo_ctx *ctx);
 
+/* memonline doctor's checks (bin/doctor.c), also exported as metrics. */
+enum check_id {
+	CHECK_HOTPLUG,
+	CHECK_SYSFS,
+	CHECK_ONLINERS,
+	CHECK_RULES,
+	CHECK_OFFLINE,
+	CHECK_RATIO,
+	CHECK_REMOVABLE,
+	CHECK_XEN,
+	CHECK_VIRTIO_MEM,
+	CHECK__MAX,
+};
+enum check_level { CHECK_OK, CHECK_SKIPPED, CHECK_WARNING, CHECK_PROBLEM };
+struct check {
+	const char *id; /* "onliners": stable, used in JSON and metrics */
+	enum check_level level;
+	char summary[512];
+	char fix[384];
+};
+struct doctor {
+	struct check checks[CHECK__MAX];
+	unsigned warnings, problems;
+};
+const char *check_level_name(enum check_level l);
+void doctor_gather(struct control *ctl, struct mo_memory **mem, int *scan_err,
+		   struct balloon_view *bv, struct mo_driver_info drv[MO_DRIVER__MAX]);
+void doctor_run(struct control *ctl, const struct mo_policy *p, const struct mo_memory *mem,
+		int scan_err, const struct balloon_view *bv, const struct mo_driver_info *drv,
+		struct doctor *d);
+int doctor_exit_code(const struct doctor *d);
+
 int cmd_status(struct control *ctl, int argc, char **argv);
 int cmd_list(struct control *ctl, int argc, char **argv);
 int cmd_online(struct control *ctl, int argc, char **argv);

@@ -201,6 +201,7 @@ static void __attribute__((noreturn)) usage(FILE *out)
 		"\n"
 		"Commands:\n"
 		" status                 the kernel's settings, blocks, zones and ratio\n"
+		" doctor                 check hotplug health: verdicts and fixes\n"
 		" list                   memory blocks as ranges (like lsmem)\n"
 		" online  <which>        online blocks by policy or into a given zone\n"
 		" offline <which>        offline blocks, highest first, for unplug\n"
@@ -225,6 +226,7 @@ static const struct {
 	const char *name;
 	int (*run)(struct control *ctl, int argc, char **argv);
 } commands[] = {
+	{ "doctor", cmd_doctor },
 	{ "list", cmd_list },
 	{ "offline", cmd_offline },
 	{ "online", cmd_online },

@@ -390,6 +390,30 @@ void mo_drivers_read(struct mo_ctx *ctx, struct mo_driver_info out[MO_DRIVER__MA
 enum mo_driver_state mo_driver_state_from_kmod(int initstate, bool have_initstate,
 					       bool module_file);
 
+/* ---- Other onliners: udev rules --------------------------------------- */
+
+struct mo_udev_rules_file {
+	char name[128];  /* e.g. 40-redhat.rules */
+	char path[640];  /* where it was found, below mo_root_dir() */
+	bool memonline;  /* memonline's own rule */
+};
+
+/*
+ * The rules files in effect that online memory blocks, in name order.
+ * udev's directories are read with its precedence (etc, run, then the
+ * library directories; a file masks a same-named one after it, and a
+ * /dev/null symlink or an empty file masks without rules of its own),
+ * below mo_root_dir(), so --sysroot DIR reads DIR/etc/udev/rules.d.
+ */
+int mo_udev_memory_rules(struct mo_ctx *ctx, struct mo_udev_rules_file **ret, size_t *n);
+/*
+ * Whether a rules file's text onlines memory blocks: it matches the memory
+ * subsystem (== or the != of a GOTO guard) and writes ATTR{state} or
+ * ATTR{online}, or RUNs something that onlines.  A heuristic, by design:
+ * rules are a language, and the point is to find the usual onliners.
+ */
+bool mo_udev_rules_online_memory(const char *text);
+
 /* ---- The hypervisor and the Xen balloon -------------------------------- */
 
 struct mo_hypervisor {

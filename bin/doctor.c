@@ -1,0 +1,616 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * memonline doctor: each way hot-added memory goes wrong, checked, with a
+ * verdict and the fix.  The checks read facts gathered once; status
+ * --format prometheus exports the same verdicts.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+/*
+ * memmap costs 64 bytes per 4 KiB page, 1/64 of the memory it describes,
+ * and it lives in kernel zones: at 16:1 movable:kernel the memmap of
+ * movable memory alone takes a quarter of kernel memory, and kernel
+ * allocations (page tables, slab, network buffers) fail long before
+ * movable memory runs out (Documentation/admin-guide/mm/memory-hotplug.rst).
+ */
+#define RATIO_PROBLEM 1600
+
+/* virtio_mem.c: offline_threshold = max(VIRTIO_MEM_DEFAULT_OFFLINE_THRESHOLD, 2 blocks). */
+#define VIRTIO_MEM_OFFLINE_THRESHOLD (1ULL << 30)
+
+static const char *const level_names[] = {
+	[CHECK_OK] = "ok",
+	[CHECK_SKIPPED] = "skipped",
+	[CHECK_WARNING] = "warning",
+	[CHECK_PROBLEM] = "problem",
+};
+
+const char *check_level_name(enum check_level l)
+{
+	return l < ARRAY_SIZE(level_names) ? level_names[l] : "?";
+}
+
+/* The facts every check reads. */
+struct facts {
+	struct control *ctl;
+	const struct mo_policy *policy;
+	const struct mo_memory *mem; /* NULL when the scan failed */
+	int scan_err;
+	const struct balloon_view *balloon;
+	const struct mo_driver_info *drivers;
+	struct mo_udev_rules_file *rules;
+	size_t n_rules;
+	int rules_err;
+	const struct mo_udev_rules_file *our_rule;
+	bool daemon_running, daemon_enabled;
+};
+
+__attribute__((format(printf, 3, 4)))
+static void set(struct check *c, enum check_level level, const char *fmt, ...)
+{
+	va_list ap;
+
+	c->level = level;
+	va_start(ap, fmt);
+	vsnprintf(c->summary, sizeof(c->summary), fmt, ap);
+	va_end(ap);
+}
+
+__attribute__((format(printf, 2, 3)))
+static void fix(struct check *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(c->fix, sizeof(c->fix), fmt, ap);
+	va_end(ap);
+}
+
+static bool kernel_onlines(const struct facts *f)
+{
+	return f->mem && f->mem->auto_online != MO_AUTO_OFFLINE &&
+	       f->mem->auto_online != MO_AUTO_UNKNOWN;
+}
+
+static bool memonline_onlines(const struct facts *f)
+{
+	return f->our_rule || f->daemon_running || f->daemon_enabled;
+}
+
+static const char *memonline_onliner(const struct facts *f, char *buf, size_t size)
+{
+	if (f->daemon_running)
+		return "memonline watch runs";
+	if (f->daemon_enabled)
+		return "memonline.service is enabled";
+	snprintf(buf, size, "memonline's udev rule %s is installed", f->our_rule->path);
+	return buf;
+}
+
+static void check_hotplug(const struct facts *f, struct check *c)
+{
+	char bs[32];
+	bool zones = false;
+
+	if (!f->mem) {
+		if (f->scan_err == -ENODEV) {
+			set(c, CHECK_PROBLEM, "no memory blocks in %s/devices/system/memory: the "
+			    "kernel has no CONFIG_MEMORY_HOTPLUG", mo_sys_dir(f->ctl->ctx));
+			fix(c, "boot a kernel built with CONFIG_MEMORY_HOTPLUG=y and "
+			    "CONFIG_MEMORY_HOTREMOVE=y; added memory is never seen without it");
+		} else {
+			set(c, CHECK_PROBLEM, "%s/devices/system/memory: %s",
+			    mo_sys_dir(f->ctl->ctx), f->scan_err == -EINVAL ?
+			    "unexpected block_size_bytes" : strerror(-f->scan_err));
+		}
+		return;
+	}
+	for (size_t i = 0; i < f->mem->n_blocks; i++)
+		zones |= f->mem->blocks[i].have_zones;
+	mo_size_human(f->mem->block_size, bs, sizeof(bs));
+	if (!zones && f->mem->n_blocks) {
+		set(c, CHECK_WARNING, "memory hotplug present (%zu blocks of %s), but no "
+		    "valid_zones: the kernel has no CONFIG_MEMORY_HOTREMOVE", f->mem->n_blocks, bs);
+		fix(c, "added memory can never be removed again; use a kernel with "
+		    "CONFIG_MEMORY_HOTREMOVE=y if it must be");
+		return;
+	}
+	set(c, CHECK_OK, "memory hotplug present: %zu blocks of %s", f->mem->n_blocks, bs);
+}
+
+static void check_sysfs(const struct facts *f, struct check *c)
+{
+	char path[PATH_MAX];
+
+	if (mo_sys_read_only(f->ctl->ctx)) {
+		set(c, CHECK_PROBLEM, "%s is mounted read-only: no block can be onlined here",
+		    mo_sys_dir(f->ctl->ctx));
+		fix(c, "run memonline where sysfs is writable (the host, or a privileged "
+		    "container); a read-only /sys is the usual container default");
+		return;
+	}
+	if (mo_is_live(f->ctl->ctx) && geteuid() != 0) {
+		set(c, CHECK_PROBLEM, "not root: writing a block's state needs CAP_SYS_ADMIN");
+		fix(c, "run memonline as root (the udev rule and memonline.service do)");
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/devices/system/memory/auto_online_blocks",
+		 mo_sys_dir(f->ctl->ctx));
+	if (f->mem && faccessat(AT_FDCWD, path, W_OK, AT_EACCESS) < 0 && errno != ENOENT) {
+		set(c, CHECK_PROBLEM, "%s: %s", path, strerror(errno));
+		fix(c, "run memonline as root, where sysfs is writable");
+		return;
+	}
+	set(c, CHECK_OK, "sysfs is writable");
+}
+
+static void check_onliners(const struct facts *f, struct check *c)
+{
+	const char *mode = f->mem ? mo_auto_online_name(f->mem->auto_online) : "?";
+	char buf[768];
+
+	if (!f->mem) {
+		set(c, CHECK_SKIPPED, "no memory blocks");
+		return;
+	}
+	if (kernel_onlines(f) && memonline_onlines(f)) {
+		if (mo_policy_auto_online(f->policy) == MO_AUTO_CORRECT) {
+			set(c, CHECK_OK, "the kernel onlines new memory (auto_online_blocks=%s) "
+			    "and memonline corrects its zones (auto-online correct)", mode);
+			return;
+		}
+		set(c, CHECK_WARNING, "two onliners: the kernel onlines new memory "
+		    "(auto_online_blocks=%s) and %s; memonline steps aside, so its zone "
+		    "policy is never applied", mode, memonline_onliner(f, buf, sizeof(buf)));
+		fix(c, "leave onlining to memonline: boot with memhp_default_state=offline "
+		    "(and echo offline > %s/devices/system/memory/auto_online_blocks now), or "
+		    "set 'auto-online correct' in memonline.conf", mo_sys_dir(f->ctl->ctx));
+		return;
+	}
+	if (kernel_onlines(f)) {
+		set(c, CHECK_OK, "the kernel onlines new memory (auto_online_blocks=%s)", mode);
+		return;
+	}
+	if (memonline_onlines(f)) {
+		set(c, CHECK_OK, "%s", memonline_onliner(f, buf, sizeof(buf)));
+		return;
+	}
+	if (f->n_rules) {
+		set(c, CHECK_OK, "the udev rule %s onlines new memory", f->rules[0].path);
+		return;
+	}
+	set(c, CHECK_WARNING, "nobody onlines new memory: auto_online_blocks=%s, no memory "
+	    "udev rule, no memonline watch", mode);
+	fix(c, "install memonline's udev rule or enable memonline.service; added memory "
+	    "otherwise stays offline, unused");
+}
+
+static void check_rules(const struct facts *f, struct check *c)
+{
+	char names[320] = "";
+	size_t others = 0, len = 0;
+
+	if (f->rules_err < 0) {
+		set(c, CHECK_SKIPPED, "%s: %s", mo_root_dir(f->ctl->ctx), strerror(-f->rules_err));
+		return;
+	}
+	for (size_t i = 0; i < f->n_rules; i++) {
+		if (f->rules[i].memonline)
+			continue;
+		if (len < sizeof(names))
+			len += snprintf(names + len, sizeof(names) - len, "%s%s", others ? ", " : "",
+					f->rules[i].path);
+		others++;
+	}
+	if (!others) {
+		set(c, CHECK_OK, "no other udev rule onlines memory");
+		return;
+	}
+	if (memonline_onlines(f) || kernel_onlines(f)) {
+		/* Theirs run first (a lower number, or ATTR{} written while the rules are read). */
+		set(c, CHECK_WARNING, "%zu other udev rule%s online%s memory: %s; %s", others,
+		    others == 1 ? "" : "s", others == 1 ? "s" : "", names,
+		    kernel_onlines(f) ? "the kernel onlines too: two onliners, EINVAL noise"
+				      : "they online first, in their hard-coded zone, so "
+					"memonline's policy is not applied");
+		fix(c, "mask each with a file of the same name: ln -s /dev/null "
+		    "/etc/udev/rules.d/%s", f->rules[0].memonline && f->n_rules > 1 ?
+		    f->rules[1].name : f->rules[0].name);
+		return;
+	}
+	set(c, CHECK_OK, "%s onlines memory (the only onliner)", names);
+}
+
+static void check_offline(const struct facts *f, struct check *c)
+{
+	uint64_t n = 0, kmem = 0;
+	char size[32];
+
+	if (!f->mem) {
+		set(c, CHECK_SKIPPED, "no memory blocks");
+		return;
+	}
+	for (size_t i = 0; i < f->mem->n_blocks; i++) {
+		const struct mo_block *b = &f->mem->blocks[i];
+
+		if (b->state != MO_STATE_OFFLINE)
+			continue;
+		/* daxctl onlines dax kmem memory itself, when it is told to. */
+		if (b->source == MO_SOURCE_KMEM)
+			kmem++;
+		else
+			n++;
+	}
+	if (!n) {
+		set(c, CHECK_OK, "no block left offline%s", kmem ? " (dax kmem blocks are "
+		    "daxctl's)" : "");
+		return;
+	}
+	mo_size_human(n * f->mem->block_size, size, sizeof(size));
+	set(c, CHECK_WARNING, "%" PRIu64 " block%s (%s) left offline: memory the guest "
+	    "pays for and cannot use", n, n == 1 ? "" : "s", size);
+	fix(c, "memonline online --all%s", kernel_onlines(f) || memonline_onlines(f) ||
+	    f->n_rules ? "" : "; and install memonline's udev rule so new memory comes online");
+}
+
+static long long ratio_of(uint64_t movable, uint64_t kernel)
+{
+	if (!kernel)
+		return movable ? -2 : -1; /* -2: movable with no kernel memory at all */
+	return (long long)(((unsigned __int128)movable * 100 + kernel / 2) / kernel);
+}
+
+static void check_ratio(const struct facts *f, struct check *c)
+{
+	unsigned budget = mo_policy_ratio(f->policy);
+	struct mo_usage u;
+	long long worst;
+	int worst_node = -1;
+
+	if (!f->mem) {
+		set(c, CHECK_SKIPPED, "no memory blocks");
+		return;
+	}
+	mo_usage_from_memory(f->mem, &u);
+	worst = ratio_of(u.movable, u.kernel);
+	/* Kernel allocations of a node fall back to others, but slowly and not all. */
+	for (int n = 0; mo_policy_numa_aware(f->policy) && n < MO_MAX_NODES; n++) {
+		long long r = ratio_of(u.node_movable[n], u.node_kernel[n]);
+
+		if (r >= 0 && r > worst) {
+			worst = r;
+			worst_node = n;
+		}
+	}
+	if (worst == -2) {
+		set(c, CHECK_PROBLEM, "only movable memory is online: the kernel has no zone to "
+		    "allocate from");
+		fix(c, "online memory into a kernel zone: memonline online --zone kernel SIZE");
+		return;
+	}
+	if (worst < 0) {
+		set(c, CHECK_OK, "no movable memory");
+		return;
+	}
+	if (worst > RATIO_PROBLEM || worst > budget) {
+		char where[32] = "";
+
+		if (worst_node >= 0)
+			snprintf(where, sizeof(where), " on node %d", worst_node);
+		set(c, worst > RATIO_PROBLEM ? CHECK_PROBLEM : CHECK_WARNING,
+		    "movable:kernel is %lld%%%s, above %s %u%%: kernel allocations may fail "
+		    "(OOM) with plenty of memory free", worst, where,
+		    worst > RATIO_PROBLEM ? "the safe bound" : "memonline's budget",
+		    worst > RATIO_PROBLEM ? RATIO_PROBLEM : budget);
+		fix(c, "online the next memory into kernel zones (memonline's auto policy does "
+		    "within 'ratio %u'), or offline some movable memory", budget);
+		return;
+	}
+	set(c, CHECK_OK, "movable:kernel is %lld%%, within %u%%", worst, budget);
+}
+
+static void check_removable(const struct facts *f, struct check *c)
+{
+	uint64_t dimm = 0, vmem = 0;
+
+	if (!f->mem) {
+		set(c, CHECK_SKIPPED, "no memory blocks");
+		return;
+	}
+	for (size_t i = 0; i < f->mem->n_blocks; i++) {
+		const struct mo_block *b = &f->mem->blocks[i];
+
+		if (b->state != MO_STATE_ONLINE || !b->have_zones || b->zone == MO_ZONE_MOVABLE)
+			continue;
+		dimm += b->source == MO_SOURCE_DIMM;
+		vmem += b->source == MO_SOURCE_VIRTIO_MEM;
+	}
+	if (dimm) {
+		set(c, CHECK_WARNING, "%" PRIu64 " DIMM block%s in kernel zones: unplugging "
+		    "that DIMM will fail (offline gives EBUSY on unmovable pages)%s", dimm,
+		    dimm == 1 ? "" : "s", vmem ? ", and virtio-mem blocks too" : "");
+		fix(c, "add 'rule source=dimm zone=movable' to memonline.conf for the next "
+		    "DIMMs; for these, offline and online them again while idle: memonline "
+		    "offline RANGE && memonline online --zone movable RANGE");
+		return;
+	}
+	if (vmem) {
+		set(c, CHECK_WARNING, "%" PRIu64 " virtio-mem block%s in kernel zones: unplug "
+		    "of that memory is best-effort only", vmem, vmem == 1 ? "" : "s");
+		fix(c, "if this memory must shrink again, use 'rule source=virtio-mem "
+		    "zone=movable' (within the ratio budget)");
+		return;
+	}
+	set(c, CHECK_OK, "no removable memory (DIMM, virtio-mem) in kernel zones");
+}
+
+static void check_xen(const struct facts *f, struct check *c)
+{
+	const struct balloon_view *v = f->balloon;
+	const char *text = balloon_verdict_text(v->d.verdict);
+	const char *how = balloon_fix(v->d.verdict, v->d.kick);
+
+	switch (v->d.verdict) {
+	case MO_XEN_NOT_XEN:
+		if (v->err && v->err != -ENODEV) {
+			set(c, CHECK_PROBLEM, "%s/%s: %s", mo_sys_dir(f->ctl->ctx),
+			    v->bad_attr ? v->bad_attr : mo_xen_balloon_dir(),
+			    v->err == -EINVAL ? "unexpected value" : strerror(-v->err));
+			return;
+		}
+		set(c, CHECK_SKIPPED, "not a Xen guest");
+		return;
+	case MO_XEN_NO_BALLOON:
+		set(c, CHECK_SKIPPED, "a Xen guest without the balloon driver");
+		return;
+	case MO_XEN_REACHED:
+	case MO_XEN_RELEASING:
+	case MO_XEN_POPULATING:
+		set(c, CHECK_OK, "Xen balloon: %s", text);
+		return;
+	case MO_XEN_WAITING_ONLINE:
+		set(c, CHECK_WARNING, "Xen balloon %s", text);
+		break;
+	default:
+		set(c, CHECK_PROBLEM, "Xen balloon stuck: %s", text);
+		break;
+	}
+	if (how)
+		fix(c, "%s", how);
+}
+
+static void check_virtio_mem(const struct facts *f, struct check *c)
+{
+	uint64_t offline = 0, threshold;
+	char size[32];
+
+	if (f->drivers[MO_DRIVER_VIRTIO_MEM].state != MO_DRIVER_BUILTIN &&
+	    f->drivers[MO_DRIVER_VIRTIO_MEM].state != MO_DRIVER_LOADED) {
+		set(c, CHECK_SKIPPED, "no virtio_mem driver");
+		return;
+	}
+	if (!f->mem) {
+		set(c, CHECK_SKIPPED, "no memory blocks");
+		return;
+	}
+	for (size_t i = 0; i < f->mem->n_blocks; i++)
+		if (f->mem->blocks[i].state == MO_STATE_OFFLINE &&
+		    f->mem->blocks[i].source == MO_SOURCE_VIRTIO_MEM)
+			offline += f->mem->block_size;
+	threshold = VIRTIO_MEM_OFFLINE_THRESHOLD;
+	if (threshold < 2 * f->mem->block_size)
+		threshold = 2 * f->mem->block_size;
+	mo_size_human(offline, size, sizeof(size));
+	/* virtio_mem_could_add_memory(): offline_size + one more block <= threshold. */
+	if (offline && offline + f->mem->block_size > threshold) {
+		set(c, CHECK_PROBLEM, "virtio-mem stalled: %s of its memory sits offline; it "
+		    "adds no more until about half of that is online", size);
+		fix(c, "memonline online --all, and make sure an onliner runs (memonline's "
+		    "rule or memonline watch)");
+		return;
+	}
+	if (offline) {
+		set(c, CHECK_WARNING, "%s of virtio-mem memory offline; at about 1G offline the "
+		    "device stops adding", size);
+		fix(c, "memonline online --all");
+		return;
+	}
+	set(c, CHECK_OK, "virtio-mem: nothing offline%s",
+	    f->drivers[MO_DRIVER_VIRTIO_MEM].param == 1 ?
+	    " (unplug_online=Y: it offlines and removes memory itself)" : "");
+}
+
+static bool unit_enabled(struct mo_ctx *ctx)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	bool found = false;
+	DIR *d;
+
+	/* systemctl enable links the unit into some target's .wants/. */
+	snprintf(path, sizeof(path), "%s/etc/systemd/system", mo_root_dir(ctx));
+	d = opendir(path);
+	if (!d)
+		return false;
+	while (!found && (de = readdir(d))) {
+		size_t len = strlen(de->d_name);
+		char link[PATH_MAX * 2];
+
+		if (len < 6 || strcmp(de->d_name + len - 6, ".wants") != 0)
+			continue;
+		snprintf(link, sizeof(link), "%s/%s/memonline.service", path, de->d_name);
+		found = access(link, F_OK) == 0 || faccessat(AT_FDCWD, link, F_OK,
+							     AT_SYMLINK_NOFOLLOW) == 0;
+	}
+	closedir(d);
+	return found;
+}
+
+static void (*const checkers[CHECK__MAX])(const struct facts *, struct check *) = {
+	[CHECK_HOTPLUG] = check_hotplug,
+	[CHECK_SYSFS] = check_sysfs,
+	[CHECK_ONLINERS] = check_onliners,
+	[CHECK_RULES] = check_rules,
+	[CHECK_OFFLINE] = check_offline,
+	[CHECK_RATIO] = check_ratio,
+	[CHECK_REMOVABLE] = check_removable,
+	[CHECK_XEN] = check_xen,
+	[CHECK_VIRTIO_MEM] = check_virtio_mem,
+};
+
+static const char *const check_ids[CHECK__MAX] = {
+	[CHECK_HOTPLUG] = "hotplug",
+	[CHECK_SYSFS] = "sysfs-writable",
+	[CHECK_ONLINERS] = "onliners",
+	[CHECK_RULES] = "udev-rules",
+	[CHECK_OFFLINE] = "offline-blocks",
+	[CHECK_RATIO] = "movable-ratio",
+	[CHECK_REMOVABLE] = "removable-in-kernel-zones",
+	[CHECK_XEN] = "xen-balloon",
+	[CHECK_VIRTIO_MEM] = "virtio-mem",
+};
+
+void doctor_run(struct control *ctl, const struct mo_policy *p, const struct mo_memory *mem,
+		int scan_err, const struct balloon_view *bv, const struct mo_driver_info *drv,
+		struct doctor *d)
+{
+	struct facts f = {
+		.ctl = ctl, .policy = p, .mem = mem, .scan_err = scan_err, .balloon = bv,
+		.drivers = drv,
+	};
+
+	memset(d, 0, sizeof(*d));
+	f.rules_err = mo_udev_memory_rules(ctl->ctx, &f.rules, &f.n_rules);
+	if (f.rules_err < 0)
+		f.n_rules = 0;
+	for (size_t i = 0; i < f.n_rules; i++)
+		if (f.rules[i].memonline && !f.our_rule)
+			f.our_rule = &f.rules[i];
+	f.daemon_running = watch_running(ctl->ctx);
+	f.daemon_enabled = unit_enabled(ctl->ctx);
+	for (int i = 0; i < CHECK__MAX; i++) {
+		d->checks[i].id = check_ids[i];
+		checkers[i](&f, &d->checks[i]);
+		d->warnings += d->checks[i].level == CHECK_WARNING;
+		d->problems += d->checks[i].level == CHECK_PROBLEM;
+	}
+	if (f.rules_err == 0)
+		free(f.rules);
+}
+
+int doctor_exit_code(const struct doctor *d)
+{
+	return d->problems ? EXIT_PROBLEMS : d->warnings ? EXIT_WARNINGS : EXIT_OK;
+}
+
+static void __attribute__((noreturn)) usage(FILE *out)
+{
+	fputs("Usage:\n"
+	      " memonline doctor [--json]\n"
+	      "\n"
+	      "Check what makes hot-added memory go wrong, each with a verdict and a fix.\n"
+	      "\n"
+	      "Options:\n"
+	      " -J, --json     JSON output\n"
+	      "\n"
+	      "Exit status: 0 healthy, 65 warnings only, 66 at least one problem,\n"
+	      "1 nothing could be checked, 2 usage.\n",
+	      out);
+	exit(out == stderr ? EXIT_USAGE : EXIT_OK);
+}
+
+/* Everything doctor_run() needs, gathered; mem stays NULL when the scan fails. */
+void doctor_gather(struct control *ctl, struct mo_memory **mem, int *scan_err,
+		   struct balloon_view *bv, struct mo_driver_info drv[MO_DRIVER__MAX])
+{
+	open_context(ctl);
+	*mem = NULL;
+	*scan_err = mo_memory_scan(ctl->ctx, MO_SCAN_SOURCE, mem);
+	if (*scan_err < 0)
+		*mem = NULL;
+	else
+		report_bad_blocks(ctl, *mem);
+	balloon_observe(ctl, *mem, true, bv);
+	mo_drivers_read(ctl->ctx, drv);
+}
+
+int cmd_doctor(struct control *ctl, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		COMMON_LONGOPTS,
+		{ "json", no_argument, NULL, 'J' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct mo_driver_info drv[MO_DRIVER__MAX];
+	struct balloon_view bv;
+	struct mo_memory *mem;
+	struct mo_policy *p;
+	struct doctor d;
+	int c, scan_err;
+
+	while ((c = getopt_long(argc, argv, COMMON_SHORTOPTS "J", longopts, NULL)) != -1) {
+		if (common_option(ctl, c, optarg, usage))
+			continue;
+		if (c == 'J')
+			ctl->json = true;
+		else
+			usage(stderr);
+	}
+	if (optind < argc)
+		usage_error(usage, "doctor: unexpected argument '%s'", argv[optind]);
+
+	p = load_policy(ctl);
+	doctor_gather(ctl, &mem, &scan_err, &bv, drv);
+	doctor_run(ctl, p, mem, scan_err, &bv, drv, &d);
+
+	if (ctl->json) {
+		struct json j;
+
+		json_begin(&j, stdout);
+		json_array(&j, "checks");
+		for (int i = 0; i < CHECK__MAX; i++) {
+			const struct check *k = &d.checks[i];
+
+			json_object(&j, NULL);
+			json_str(&j, "check", k->id);
+			json_str(&j, "verdict", check_level_name(k->level));
+			json_str(&j, "summary", k->summary);
+			if (k->fix[0])
+				json_str(&j, "fix", k->fix);
+			else
+				json_null(&j, "fix");
+			json_close(&j, '}');
+		}
+		json_close(&j, ']');
+		json_u64(&j, "warnings", d.warnings);
+		json_u64(&j, "problems", d.problems);
+		json_str(&j, "verdict", d.problems ? "problems" : d.warnings ? "warnings"
+									 : "healthy");
+		json_end(&j);
+	} else {
+		for (int i = 0; i < CHECK__MAX; i++) {
+			const struct check *k = &d.checks[i];
+
+			printf("%-8s %-26s %s\n", check_level_name(k->level), k->id, k->summary);
+			if (k->fix[0] && k->level >= CHECK_WARNING)
+				printf("%-8s %-26s fix: %s\n", "", "", k->fix);
+		}
+		printf("\n%s: %u warning%s, %u problem%s\n",
+		       d.problems ? "problems" : d.warnings ? "warnings" : "healthy", d.warnings,
+		       d.warnings == 1 ? "" : "s", d.problems, d.problems == 1 ? "" : "s");
+	}
+	mo_memory_free(mem);
+	mo_policy_free(p);
+	return doctor_exit_code(&d);
+}
