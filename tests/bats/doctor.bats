@@ -1,0 +1,283 @@
+#!/usr/bin/env bats
+# memonline doctor: every scenario built as a fixture, each check's verdict.
+
+load helpers
+
+# memonline's rule, as installed into the udev library directory.
+OUR_RULE='SUBSYSTEM=="memory", ACTION=="add", KERNEL=="memory[0-9]*", ATTR{state}=="offline", TEST!="/run/memonline/watch", RUN+="/usr/bin/memonline online --udev $kernel"'
+RHEL_RULE='SUBSYSTEM!="memory", GOTO="memory_hotplug_end"
+ACTION!="add", GOTO="memory_hotplug_end"
+ENV{.state}="online"
+ATTR{state}=="offline", ATTR{state}="$env{.state}"
+LABEL="memory_hotplug_end"'
+
+rule() { # rule DIR NAME TEXT: a rules file below the fixture's root
+	mkdir -p "$ROOT/$1"
+	printf '%s\n' "$3" >"$ROOT/$1/$2"
+}
+
+our_rule() {
+	rule usr/lib/udev/rules.d 85-memonline.rules "$OUR_RULE"
+}
+
+# The verdict of one check: check ID -> "verdict summary"
+check() {
+	python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+c = [c for c in d["checks"] if c["check"] == sys.argv[1]][0]
+print(c["verdict"], c["summary"])
+if c["fix"]: print("fix:", c["fix"])' "$1" <<<"$output"
+}
+
+doctor_json() { # doctor_json EXIT-CODE
+	run -"$1" mo doctor --json
+}
+
+@test "a healthy machine: exit 0" {
+	mkroot 0-7:online 8-11:online:Movable
+	our_rule
+	run -0 mo doctor
+	assert_line --regexp '^ok +hotplug +memory hotplug present: 12 blocks of 128M$'
+	assert_line --regexp "^ok +onliners +memonline's udev rule $ROOT/usr/lib/udev/rules.d/85-memonline.rules is installed$"
+	assert_line --regexp '^skipped +xen-balloon +not a Xen guest$'
+	assert_line "healthy: 0 warnings, 0 problems"
+}
+
+@test "no memory blocks: the kernel lacks CONFIG_MEMORY_HOTPLUG" {
+	ROOT=$BATS_TEST_TMPDIR/root
+	mkdir -p "$ROOT/sys/devices/system" "$ROOT/proc"
+	CONF=$BATS_TEST_TMPDIR/memonline.conf && : >"$CONF"
+	doctor_json 66
+	run check hotplug <<<"$output"
+	assert_line "problem no memory blocks in $ROOT/sys/devices/system/memory: the kernel has no CONFIG_MEMORY_HOTPLUG"
+}
+
+@test "no valid_zones: the kernel lacks CONFIG_MEMORY_HOTREMOVE" {
+	mkroot --no-valid-zones 0-3:online
+	our_rule
+	doctor_json 65
+	run check hotplug <<<"$output"
+	assert_line --partial "warning memory hotplug present (4 blocks of 128M), but no valid_zones"
+}
+
+@test "a read-only sysfs is a problem" {
+	[ "$(id -u)" = 0 ] && command -v unshare >/dev/null || skip "needs root and unshare"
+	mkroot 0-3:online
+	our_rule
+	run -66 unshare --mount sh -c "mount --bind '$ROOT/sys' '$ROOT/sys' &&
+		mount -o remount,bind,ro '$ROOT/sys' &&
+		'$MEMONLINE' --sysroot '$ROOT' --config '$CONF' doctor --json"
+	run check sysfs-writable <<<"$output"
+	assert_line "problem $ROOT/sys is mounted read-only: no block can be onlined here"
+}
+
+@test "kernel auto-online with memonline's rule: two onliners" {
+	mkroot --auto-online online 0-3:online
+	our_rule
+	doctor_json 65
+	run check onliners <<<"$output"
+	assert_line --partial "warning two onliners: the kernel onlines new memory (auto_online_blocks=online) and memonline's udev rule"
+	assert_line --partial "fix: leave onlining to memonline: boot with memhp_default_state=offline"
+}
+
+@test "kernel auto-online with memonline correcting zones is intended" {
+	mkroot --auto-online online_movable 0-3:online
+	our_rule
+	echo "auto-online correct" >"$CONF"
+	doctor_json 0
+	run check onliners <<<"$output"
+	assert_output --partial "ok the kernel onlines new memory (auto_online_blocks=online_movable) and memonline corrects its zones"
+}
+
+@test "kernel auto-online with memonline watch running: two onliners" {
+	mkroot --auto-online online 0-3:online
+	mkdir -p "$ROOT/run/memonline"
+	flock "$ROOT/run/memonline/watch" sleep 20 3>&- &
+	local holder=$!
+	sleep 0.3
+	doctor_json 65
+	kill "$holder"
+	run check onliners <<<"$output"
+	assert_line --partial "warning two onliners: the kernel onlines new memory (auto_online_blocks=online) and memonline watch runs"
+}
+
+@test "a marker nobody holds is a dead daemon, not a running one" {
+	mkroot 0-3:online
+	mkdir -p "$ROOT/run/memonline" && echo 4242 >"$ROOT/run/memonline/watch"
+	doctor_json 65
+	run check onliners <<<"$output"
+	assert_line --partial "warning nobody onlines new memory"
+}
+
+@test "kernel auto-online with memonline.service enabled: two onliners" {
+	mkroot --auto-online online_kernel 0-3:online
+	mkdir -p "$ROOT/etc/systemd/system/sysinit.target.wants"
+	ln -s /usr/lib/systemd/system/memonline.service \
+		"$ROOT/etc/systemd/system/sysinit.target.wants/memonline.service"
+	doctor_json 65
+	run check onliners <<<"$output"
+	assert_line --partial "and memonline.service is enabled"
+}
+
+@test "nobody onlines new memory" {
+	mkroot 0-3:online
+	doctor_json 65
+	run check onliners <<<"$output"
+	assert_line "warning nobody onlines new memory: auto_online_blocks=offline, no memory udev rule, no memonline watch"
+}
+
+@test "a distro rule next to memonline's: found in each udev directory" {
+	for dir in etc/udev/rules.d run/udev/rules.d usr/lib/udev/rules.d lib/udev/rules.d; do
+		mkroot 0-3:online
+		our_rule
+		rule "$dir" 40-redhat.rules "$RHEL_RULE"
+		doctor_json 65
+		run check udev-rules <<<"$output"
+		assert_line --partial "warning 1 other udev rule onlines memory: $ROOT/$dir/40-redhat.rules; they online first"
+		assert_line "fix: mask each with a file of the same name: ln -s /dev/null /etc/udev/rules.d/40-redhat.rules"
+		rm -rf "$ROOT"
+	done
+}
+
+@test "a distro rule masked in /etc is not counted" {
+	mkroot 0-3:online
+	our_rule
+	rule lib/udev/rules.d 40-vm-hotadd.rules 'SUBSYSTEM=="memory", ACTION=="add", ATTR{state}=="offline", ATTR{state}="online"'
+	mkdir -p "$ROOT/etc/udev/rules.d"
+	ln -s /dev/null "$ROOT/etc/udev/rules.d/40-vm-hotadd.rules"
+	doctor_json 0
+	run check udev-rules <<<"$output"
+	assert_output "ok no other udev rule onlines memory"
+}
+
+@test "the seed's shell rule with kernel auto-online: two onliners" {
+	mkroot --auto-online online 0-3:online
+	rule etc/udev/rules.d 99-hotplug.rules "SUBSYSTEM==\"memory\", ACTION==\"add\", RUN+=\"/bin/sh -c '[ -f /sys\$devpath/state ] && echo online > /sys\$devpath/state'\""
+	doctor_json 65
+	run check udev-rules <<<"$output"
+	assert_line --partial "the kernel onlines too: two onliners, EINVAL noise"
+}
+
+@test "blocks left offline" {
+	mkroot 0-3:online 8-11:offline
+	our_rule
+	doctor_json 65
+	run check offline-blocks <<<"$output"
+	assert_line "warning 4 blocks (512M) left offline: memory the guest pays for and cannot use"
+	assert_line "fix: memonline online --all"
+}
+
+@test "movable:kernel above memonline's budget is a warning" {
+	mkroot 0:online:Normal 1-4:online:Movable
+	our_rule
+	doctor_json 65
+	run check movable-ratio <<<"$output"
+	assert_line --partial "warning movable:kernel is 400%, above memonline's budget 301%"
+}
+
+@test "movable:kernel above the safe bound is a problem" {
+	mkroot 0:online:Normal 1-20:online:Movable
+	our_rule
+	doctor_json 66
+	run check movable-ratio <<<"$output"
+	assert_line --partial "problem movable:kernel is 2000%, above the safe bound 1600%: kernel allocations may fail (OOM)"
+}
+
+@test "a node with too much movable memory is found when NUMA-aware" {
+	mkroot 0-7:online:Normal:0 8:online:Normal:1 9-12:online:Movable:1
+	our_rule
+	doctor_json 65
+	run check movable-ratio <<<"$output"
+	assert_line --partial "movable:kernel is 400% on node 1"
+}
+
+@test "DIMM memory in a kernel zone cannot be unplugged" {
+	mkroot --firmware-node 8-9 0-3:online 8-9:online:Normal
+	our_rule
+	doctor_json 65
+	run check removable-in-kernel-zones <<<"$output"
+	assert_line --partial "warning 2 DIMM blocks in kernel zones: unplugging that DIMM will fail"
+}
+
+@test "virtio-mem memory in a kernel zone: unplug is best-effort" {
+	printf '%s\n' '00100000-0fffffff : System RAM' '100000000-13fffffff : virtio0' \
+		'  100000000-13fffffff : System RAM (virtio_mem)' >"$BATS_TEST_TMPDIR/iomem"
+	mkroot --iomem "$BATS_TEST_TMPDIR/iomem" 0-3:online 32-33:online:Normal 34-35:online:Movable
+	our_rule
+	doctor_json 65
+	run check removable-in-kernel-zones <<<"$output"
+	assert_line --partial "warning 2 virtio-mem blocks in kernel zones: unplug of that memory is best-effort only"
+}
+
+@test "a Xen balloon the hypervisor refuses is stuck: a problem" {
+	mkroot --xen 1048576:524288:131072 --hotplug-unpopulated 0-3:online
+	our_rule
+	doctor_json 66
+	run check xen-balloon <<<"$output"
+	assert_line "problem Xen balloon stuck: hypervisor refuses: pages sit in the balloon, not populated"
+	assert_line --partial "fix: the driver gave up after max_retry_count tries: raise the domain's limit in dom0"
+}
+
+@test "a Xen balloon below target without hotplug support is stuck" {
+	mkroot --xen 1048576:524288 0-3:online
+	our_rule
+	doctor_json 66
+	run check xen-balloon <<<"$output"
+	assert_line --partial "problem Xen balloon stuck: hotplug unsupported"
+}
+
+@test "a Xen balloon waiting for onlining is a warning, reached is fine" {
+	mkroot --xen 1048576:524288 --hotplug-unpopulated 0-3:online 32-35:offline
+	our_rule
+	doctor_json 65
+	run check xen-balloon <<<"$output"
+	assert_line --partial "warning Xen balloon waiting for onlining"
+	rm -rf "$ROOT"
+	mkroot --xen 524288:524288 0-3:online
+	doctor_json 65
+	run check xen-balloon <<<"$output"
+	assert_output "ok Xen balloon: reached"
+}
+
+@test "virtio-mem with about 1G offline has stalled" {
+	printf '%s\n' '00100000-0fffffff : System RAM' '100000000-17fffffff : virtio0' \
+		'  100000000-17fffffff : System RAM (virtio_mem)' >"$BATS_TEST_TMPDIR/iomem"
+	mkroot --iomem "$BATS_TEST_TMPDIR/iomem" --module virtio_mem:builtin:unplug_online=N \
+		0-3:online 32-39:offline
+	our_rule
+	doctor_json 66
+	run check virtio-mem <<<"$output"
+	assert_line "problem virtio-mem stalled: 1G of its memory sits offline; it adds no more until about half of that is online"
+}
+
+@test "virtio-mem with a little offline is a warning; without the driver, skipped" {
+	printf '%s\n' '00100000-0fffffff : System RAM' '100000000-17fffffff : virtio0' \
+		'  100000000-17fffffff : System RAM (virtio_mem)' >"$BATS_TEST_TMPDIR/iomem"
+	mkroot --iomem "$BATS_TEST_TMPDIR/iomem" --module virtio_mem:live 0-3:online 32-33:offline
+	our_rule
+	doctor_json 65
+	run check virtio-mem <<<"$output"
+	assert_line --partial "warning 256M of virtio-mem memory offline"
+	rm -rf "$ROOT/sys/module/virtio_mem"
+	doctor_json 65
+	run check virtio-mem <<<"$output"
+	assert_output "skipped no virtio_mem driver"
+}
+
+@test "doctor --json names every check once, with an overall verdict" {
+	mkroot 0-3:online 8:offline
+	our_rule
+	doctor_json 65
+	run -0 python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print(len(d["checks"]), len({c["check"] for c in d["checks"]}), d["warnings"], d["problems"], d["verdict"])' <<<"$output"
+	assert_output "9 9 1 0 warnings"
+}
+
+@test "doctor rejects arguments it does not take" {
+	mkroot 0:online
+	run -2 mo doctor extra
+	assert_output --partial "doctor: unexpected argument 'extra'"
+}
