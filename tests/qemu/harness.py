@@ -328,7 +328,7 @@ class Guest:
         self.qmp.cmd("qom-set", path="vm0", property="requested-size", value=size)
         deadline = time.monotonic() + float(timeout)
         plugged = None
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline and not self._guest_crashed():
             plugged = self.qmp.cmd("qom-get", path="vm0", property="size")
             if plugged == size:
                 break
@@ -339,6 +339,14 @@ class Guest:
         if plugged == size:
             self.res.timings.append((f"virtio-mem-plugged-{size >> 20}M",
                                      time.monotonic() - self.t_hotadd))
+
+    def _guest_crashed(self):
+        """A kernel bug report in the serial log, for waits on the host side."""
+        try:
+            with open(self.serial, "rb") as f:
+                return KERNEL_BUG.search(f.read().decode(errors="replace")) is not None
+        except OSError:
+            return False
 
     # End of run ---------------------------------------------------------------
 
