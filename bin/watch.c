@@ -50,35 +50,35 @@
 #endif
 #endif
 
-#define BATCH 512            /* blocks handled per turn of the loop */
-#define RETRY_FIRST_MS 100   /* then 200, 400, 800, 1600: 3.1 s in all */
-#define RETRY_MAX 5          /* retries after the first try */
-#define CORRECT_OFFLINE_S 5  /* how long moving a block may spend offlining it */
-#define RECEIVE_ERRORS_MAX 8 /* in a row: the source is broken, not busy */
-#define NSEC 1000000000ull
+#define BATCH		   512 /* blocks handled per turn of the loop */
+#define RETRY_FIRST_MS	   100 /* then 200, 400, 800, 1600: 3.1 s in all */
+#define RETRY_MAX	   5   /* retries after the first try */
+#define CORRECT_OFFLINE_S  5   /* how long moving a block may spend offlining it */
+#define RECEIVE_ERRORS_MAX 8   /* in a row: the source is broken, not busy */
+#define NSEC		   1000000000ull
 
 /* What a slot knows about its block. */
 enum {
 	S_USED = 1 << 0,
-	S_ONLINE = 1 << 1,         /* online or going offline: counts in the ratio */
-	S_MOVABLE = 1 << 2,        /* ... in ZONE_MOVABLE */
-	S_QUEUED = 1 << 3,         /* waiting in the batch queue */
-	S_RETRY = 1 << 4,          /* a retry is due at .due */
-	S_GAVE_UP = 1 << 5,        /* reported once; left alone until added again */
-	S_ADDED = 1 << 6,          /* hot-added while we watched: not boot memory */
-	S_AWAIT_ONLINE = 1 << 7,   /* auto-online correct: the kernel has yet to online it */
-	S_SETTLED = 1 << 8,        /* auto-online correct: checked, moved at most once */
+	S_ONLINE = 1 << 1,  /* online or going offline: counts in the ratio */
+	S_MOVABLE = 1 << 2, /* ... in ZONE_MOVABLE */
+	S_QUEUED = 1 << 3,  /* waiting in the batch queue */
+	S_RETRY = 1 << 4,   /* a retry is due at .due */
+	S_GAVE_UP = 1 << 5, /* reported once; left alone until added again */
+	S_ADDED = 1 << 6,   /* hot-added while we watched: not boot memory */
+	S_AWAIT_ONLINE = 1 << 7, /* auto-online correct: the kernel is to online it */
+	S_SETTLED = 1 << 8, /* auto-online correct: checked, moved at most once */
 };
 
 struct slot {
 	unsigned long id;
-	uint64_t ino;   /* of memoryN/: a block added again gets a new one */
+	uint64_t ino;	/* of memoryN/: a block added again gets a new one */
 	uint64_t since; /* when onlining it became our job, for the time taken */
-	uint64_t due;   /* next try */
+	uint64_t due;	/* next try */
 	int32_t node;
 	uint16_t flags;
 	uint8_t tries;
-	uint8_t gen;    /* the scan that last saw it */
+	uint8_t gen; /* the scan that last saw it */
 };
 
 struct table {
@@ -103,12 +103,12 @@ struct watch {
 	size_t n_queue;
 	struct mo_block batch[BATCH];
 	size_t n_retry;
-	uint64_t timer_due;  /* what the timerfd is armed for; 0: disarmed */
+	uint64_t timer_due; /* what the timerfd is armed for; 0: disarmed */
 
 	int ep, sfd, tfd, marker_fd;
 	char marker[PATH_MAX];
-	bool journal;        /* stderr goes to the journal: levels as <N> prefixes */
-	bool source_polls;   /* false: a regular file, always readable */
+	bool journal;	   /* stderr goes to the journal: levels as <N> prefixes */
+	bool source_polls; /* false: a regular file, always readable */
 	bool rescan, ended, quit;
 	unsigned receive_errors;
 	unsigned long onlined, moved;
@@ -125,7 +125,7 @@ static void say(const struct watch *w, int level, const char *fmt, ...)
 
 	if (level >= LOG_DEBUG && !w->ctl->verbose)
 		return;
-	/* One write(2) per line: lines of a storm stay whole, and nothing is allocated. */
+	/* One write(2) a line: a storm's lines stay whole, and nothing is allocated. */
 	if (w->journal)
 		n = snprintf(buf, sizeof(buf), "<%d>", level);
 	else
@@ -251,7 +251,7 @@ static struct slot *insert(struct table *t, unsigned long id)
 }
 
 /* Linear probing deletes by moving later members of the cluster back. */
-static void delete(struct table *t, struct slot *s)
+static void erase(struct table *t, struct slot *s)
 {
 	size_t hole = s - t->slots, i = hole;
 
@@ -263,7 +263,8 @@ static void delete(struct table *t, struct slot *s)
 			break;
 		h = home(t, t->slots[i].id);
 		/* Movable into the hole unless its home lies cyclically in (hole, i]. */
-		if ((i > hole && (h <= hole || h > i)) || (i < hole && h <= hole && h > i)) {
+		if ((i > hole && (h <= hole || h > i)) ||
+		    (i < hole && h <= hole && h > i)) {
 			t->slots[hole] = t->slots[i];
 			hole = i;
 		}
@@ -276,7 +277,7 @@ static void forget(struct watch *w, struct slot *s)
 {
 	if (s->flags & S_RETRY)
 		w->n_retry--;
-	delete(&w->t, s);
+	erase(&w->t, s);
 }
 
 static void set_state_flags(struct slot *s, const struct mo_block *b)
@@ -330,20 +331,27 @@ static void check_owner(struct watch *w)
 	enum owner owner = OWNER_US;
 
 	/* Unreadable (old kernels): nobody else onlines, as before the knob. */
-	if (mo_read_auto_online(w->ctx, &a) == 0 && a != MO_AUTO_OFFLINE && a != MO_AUTO_UNKNOWN)
-		owner = mo_policy_auto_online(w->policy) == MO_AUTO_CORRECT ?
-				OWNER_KERNEL_CORRECTED : OWNER_KERNEL;
+	if (mo_read_auto_online(w->ctx, &a) == 0 && a != MO_AUTO_OFFLINE &&
+	    a != MO_AUTO_UNKNOWN)
+		owner = mo_policy_auto_online(w->policy) == MO_AUTO_CORRECT
+				? OWNER_KERNEL_CORRECTED
+				: OWNER_KERNEL;
 	if (owner == w->owner)
 		return;
 	if (owner == OWNER_KERNEL)
-		say(w, LOG_NOTICE, "the kernel onlines new memory itself "
-		    "(auto_online_blocks=%s): stepping aside", mo_auto_online_name(a));
+		say(w, LOG_NOTICE,
+		    "the kernel onlines new memory itself "
+		    "(auto_online_blocks=%s): stepping aside",
+		    mo_auto_online_name(a));
 	else if (owner == OWNER_KERNEL_CORRECTED)
-		say(w, LOG_NOTICE, "the kernel onlines new memory itself "
-		    "(auto_online_blocks=%s): moving only blocks it puts in another zone than "
-		    "the policy's (auto-online correct)", mo_auto_online_name(a));
+		say(w, LOG_NOTICE,
+		    "the kernel onlines new memory itself "
+		    "(auto_online_blocks=%s): moving only the blocks it puts in "
+		    "another zone than the policy's (auto-online correct)",
+		    mo_auto_online_name(a));
 	else if (w->owner != OWNER_UNSET)
-		say(w, LOG_NOTICE, "auto_online_blocks=offline: onlining new memory again");
+		say(w, LOG_NOTICE,
+		    "auto_online_blocks=offline: onlining new memory again");
 	w->owner = owner;
 }
 
@@ -372,8 +380,8 @@ static void failed(struct watch *w, struct slot *s, const char *action, int err)
 		if (!(s->flags & S_RETRY))
 			w->n_retry++;
 		s->flags |= S_RETRY;
-		say(w, LOG_DEBUG, "memory%lu: %s: %s; retry %u of %u in %" PRIu64 " ms", id,
-		    action, strerror(-err), s->tries, RETRY_MAX, delay);
+		say(w, LOG_DEBUG, "memory%lu: %s: %s; retry %u of %u in %" PRIu64 " ms",
+		    id, action, strerror(-err), s->tries, RETRY_MAX, delay);
 		return;
 	}
 	/* Reported once, in one line: it stays offline until it is added again. */
@@ -394,7 +402,8 @@ static void online_block(struct watch *w, struct slot *s, struct mo_block *b,
 	int r;
 
 	if (b->state == MO_STATE_ONLINE) {
-		say(w, LOG_DEBUG, "memory%lu: already online %s", b->id, block_zone_name(b));
+		say(w, LOG_DEBUG, "memory%lu: already online %s", b->id,
+		    block_zone_name(b));
 		stop_retrying(w, s);
 		return;
 	}
@@ -414,8 +423,8 @@ static void online_block(struct watch *w, struct slot *s, struct mo_block *b,
 		w->onlined++;
 		/* The one line per block: which, where, how long since it arrived. */
 		if (tries)
-			say(w, LOG_INFO, "memory%lu: online %s in %.1f ms, at try %u", b->id,
-			    block_zone_name(b), ms_since(s->since), tries + 1);
+			say(w, LOG_INFO, "memory%lu: online %s in %.1f ms, at try %u",
+			    b->id, block_zone_name(b), ms_since(s->since), tries + 1);
 		else
 			say(w, LOG_INFO, "memory%lu: online %s in %.1f ms", b->id,
 			    block_zone_name(b), ms_since(s->since));
@@ -424,8 +433,8 @@ static void online_block(struct watch *w, struct slot *s, struct mo_block *b,
 		return;
 	}
 	if (r == -EALREADY) {
-		say(w, LOG_DEBUG, "memory%lu: onlined meanwhile by another agent, %s", b->id,
-		    block_zone_name(b));
+		say(w, LOG_DEBUG, "memory%lu: onlined meanwhile by another agent, %s",
+		    b->id, block_zone_name(b));
 		stop_retrying(w, s);
 		return;
 	}
@@ -478,8 +487,9 @@ static void correct_block(struct watch *w, struct slot *s, struct mo_block *b,
 	if (d.skip || d.type == MO_ONLINE_DEFAULT ||
 	    (d.type == MO_ONLINE_MOVABLE) == was_movable) {
 		mo_usage_add(u, b->node, was_movable, w->block_size);
-		say(w, LOG_DEBUG, "memory%lu: the kernel put it in %s, which the policy keeps",
-		    b->id, was);
+		say(w, LOG_DEBUG,
+		    "memory%lu: the kernel put it in %s, which the policy keeps", b->id,
+		    was);
 		return;
 	}
 
@@ -489,9 +499,10 @@ static void correct_block(struct watch *w, struct slot *s, struct mo_block *b,
 		mo_usage_add(u, b->node, was_movable, w->block_size);
 		if (r == -ENOENT)
 			return;
-		say(w, LOG_WARNING, "memory%lu: the kernel put it in %s, the policy wants %s; "
-		    "left there: offlining it failed: %s", b->id, was,
-		    d.type == MO_ONLINE_MOVABLE ? "Movable" : "a kernel zone",
+		say(w, LOG_WARNING,
+		    "memory%lu: the kernel put it in %s, the policy wants %s; "
+		    "left there: offlining it failed: %s",
+		    b->id, was, d.type == MO_ONLINE_MOVABLE ? "Movable" : "a kernel zone",
 		    r == -ETIME ? "took too long" : strerror(-r));
 		return;
 	}
@@ -499,13 +510,13 @@ static void correct_block(struct watch *w, struct slot *s, struct mo_block *b,
 				      false, b, &d);
 	if (d.skip || (r < 0 && r != -EALREADY)) {
 		/* Offline memory helps nobody: back where the kernel had put it. */
-		int back = mo_block_set_state(w->ctx, b, was_movable ? MO_ONLINE_MOVABLE :
-								      MO_ONLINE_KERNEL);
+		int back = mo_block_set_state(
+			w->ctx, b, was_movable ? MO_ONLINE_MOVABLE : MO_ONLINE_KERNEL);
 
-		say(w, LOG_WARNING, "memory%lu: moving it out of %s failed: %s; %s", b->id, was,
-		    d.skip ? "the policy skips it" : strerror(-r),
-		    back == 0 || back == -EALREADY ? "back online where it was" :
-		    "and it is now offline");
+		say(w, LOG_WARNING, "memory%lu: moving it out of %s failed: %s; %s",
+		    b->id, was, d.skip ? "the policy skips it" : strerror(-r),
+		    back == 0 || back == -EALREADY ? "back online where it was"
+						   : "and it is now offline");
 		set_state_flags(s, b);
 		if (back == 0)
 			mo_usage_add(u, b->node, was_movable, w->block_size);
@@ -555,18 +566,23 @@ static void process_queue(struct watch *w)
 		if (!s)
 			continue; /* removed while queued */
 		s->flags &= ~S_QUEUED;
-		if (w->owner == OWNER_KERNEL)
+		if (w->owner == OWNER_KERNEL) {
+			say(w, LOG_DEBUG, "memory%lu: left to the kernel", s->id);
 			continue;
+		}
 		*b = (struct mo_block){ .id = s->id, .node = -1, .zone = -1 };
 		r = mo_block_refresh(w->ctx, b);
 		if (r == -ENOENT) {
-			say(w, LOG_DEBUG, "memory%lu: removed before it was handled", s->id);
+			say(w, LOG_DEBUG, "memory%lu: removed before it was handled",
+			    s->id);
 			forget(w, s);
 			continue;
 		}
 		if (r < 0) {
-			say(w, LOG_ERR, "%s/devices/system/memory/memory%lu/%s: %s, ignoring block",
-			    mo_sys_dir(w->ctx), s->id, b->bad_attr ? b->bad_attr : "state",
+			say(w, LOG_ERR,
+			    "%s/devices/system/memory/memory%lu/%s: %s, ignoring block",
+			    mo_sys_dir(w->ctx), s->id,
+			    b->bad_attr ? b->bad_attr : "state",
 			    r == -EINVAL ? "unexpected value" : strerror(-r));
 			stop_retrying(w, s);
 			s->flags |= S_GAVE_UP;
@@ -624,7 +640,8 @@ static void arm_timer(struct watch *w)
 	for (size_t i = 0; w->n_retry && i < w->t.cap; i++) {
 		const struct slot *s = &w->t.slots[i];
 
-		if ((s->flags & S_RETRY) && !(s->flags & S_QUEUED) && (!next || s->due < next))
+		if ((s->flags & S_RETRY) && !(s->flags & S_QUEUED) &&
+		    (!next || s->due < next))
 			next = s->due;
 	}
 	if (next == w->timer_due)
@@ -690,8 +707,8 @@ static int rescan(struct watch *w, bool coldplug)
 		if (!s) {
 			s = insert(&w->t, b->id);
 			if (!s) {
-				say(w, LOG_ERR, "memory%lu: out of memory to track it, ignoring "
-				    "block", b->id);
+				say(w, LOG_ERR, "memory%lu: no memory to track it, "
+				    "ignoring block", b->id);
 				continue;
 			}
 			fresh = true;
@@ -705,14 +722,16 @@ static int rescan(struct watch *w, bool coldplug)
 		if (!fresh)
 			continue;
 		if (b->error) {
-			say(w, LOG_ERR, "%s/devices/system/memory/memory%lu/%s: %s, ignoring block",
+			say(w, LOG_ERR,
+			    "%s/devices/system/memory/memory%lu/%s: %s, ignoring block",
 			    mo_sys_dir(w->ctx), b->id, b->bad_attr,
-			    b->error == -EINVAL ? "unexpected value" : strerror(-b->error));
+			    b->error == -EINVAL ? "unexpected value"
+						: strerror(-b->error));
 			s->flags |= S_GAVE_UP;
 			continue;
 		}
-		/* Lowest first, as online --all: kernel zones grow up from boot memory. */
-		if (b->state == MO_STATE_OFFLINE || s->flags & S_ADDED)
+		/* Lowest first, as online --all: kernel zones grow up from boot memory */
+		if (b->state == MO_STATE_OFFLINE || (s->flags & S_ADDED))
 			handle_block(w, b, &u);
 	}
 	mo_memory_free(mem);
@@ -749,8 +768,8 @@ static void on_add(struct watch *w, unsigned long id)
 	if (!s) {
 		s = insert(&w->t, id);
 		if (!s) {
-			say(w, LOG_ERR, "memory%lu: out of memory to track it, ignoring its add "
-			    "event", id);
+			say(w, LOG_ERR, "memory%lu: no memory to track it, ignoring "
+			    "its add event", id);
 			return;
 		}
 	}
@@ -802,7 +821,8 @@ static void receive_events(struct watch *w)
 		if (r == -EPIPE) {
 			w->ended = true;
 			if (w->source_polls)
-				epoll_ctl(w->ep, EPOLL_CTL_DEL, mo_monitor_fd(w->mon), NULL);
+				epoll_ctl(w->ep, EPOLL_CTL_DEL, mo_monitor_fd(w->mon),
+					  NULL);
 			return;
 		}
 		if (r == -ENOBUFS) {
@@ -810,14 +830,17 @@ static void receive_events(struct watch *w)
 			continue;
 		}
 		if (r == -EBADMSG) {
-			say(w, LOG_WARNING, "%s: a line that is not 'ACTION DEVPATH', ignoring",
+			say(w, LOG_WARNING,
+			    "%s: a line that is not 'ACTION DEVPATH', ignoring",
 			    mo_monitor_name(w->mon));
 			continue;
 		}
 		if (r < 0) {
 			if (++w->receive_errors >= RECEIVE_ERRORS_MAX) {
-				say(w, LOG_ERR, "receiving %s events: %s, %u times in a row: exiting",
-				    mo_monitor_name(w->mon), strerror(-r), w->receive_errors);
+				say(w, LOG_ERR,
+				    "receiving %s events: %s, %u times in a row: exiting",
+				    mo_monitor_name(w->mon), strerror(-r),
+				    w->receive_errors);
 				w->quit = true;
 				return;
 			}
@@ -858,10 +881,11 @@ static void reload(struct watch *w)
 		say(w, LOG_ERR, "%s:%u: %s; keeping the previous configuration", err.file,
 		    err.line, err.msg);
 	else if (r < 0 && err.file[0])
-		say(w, LOG_ERR, "%s: %s; keeping the previous configuration", err.file, err.msg);
+		say(w, LOG_ERR, "%s: %s; keeping the previous configuration", err.file,
+		    err.msg);
 	else if (r < 0)
-		say(w, LOG_ERR, "%s: %s; keeping the previous configuration", w->ctl->config,
-		    strerror(-r));
+		say(w, LOG_ERR, "%s: %s; keeping the previous configuration",
+		    w->ctl->config, strerror(-r));
 	if (r == 0) {
 		mo_policy_free(w->policy);
 		w->policy = p;
@@ -887,25 +911,28 @@ static void read_signals(struct watch *w)
 
 /* ---- Set-up ---- */
 
+/*
+ * Memory is short exactly when memory is being added: pages of the daemon
+ * paged out then would have to come back from disk first.
+ */
+#ifdef MO_ASAN
+static void lock_memory(struct watch *w)
+{
+	/* ASan reserves terabytes of shadow memory: not something to lock. */
+	say(w, LOG_DEBUG, "memory not locked: AddressSanitizer build");
+}
+#else
 static bool have_cap(int cap)
 {
 	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
 	struct __user_cap_data_struct d[2];
 
-	return syscall(SYS_capget, &h, d) == 0 && (d[cap / 32].effective & (1u << (cap % 32)));
+	return syscall(SYS_capget, &h, d) == 0 &&
+	       (d[cap / 32].effective & (1u << (cap % 32)));
 }
 
-/*
- * Memory is short exactly when memory is being added: pages of the daemon
- * paged out then would have to come back from disk first.
- */
 static void lock_memory(struct watch *w)
 {
-#ifdef MO_ASAN
-	/* ASan reserves terabytes of shadow memory: not something to lock. */
-	say(w, LOG_DEBUG, "memory not locked: AddressSanitizer build");
-	return;
-#else
 	struct rlimit rl;
 
 	/*
@@ -914,14 +941,16 @@ static void lock_memory(struct watch *w)
 	 */
 	if (!have_cap(CAP_IPC_LOCK) && getrlimit(RLIMIT_MEMLOCK, &rl) == 0 &&
 	    rl.rlim_cur != RLIM_INFINITY) {
-		say(w, LOG_WARNING, "memory not locked: no CAP_IPC_LOCK and RLIMIT_MEMLOCK is "
-		    "%llu KiB, ignoring", (unsigned long long)rl.rlim_cur / 1024);
+		say(w, LOG_WARNING,
+		    "memory not locked: no CAP_IPC_LOCK and RLIMIT_MEMLOCK is "
+		    "%llu KiB, ignoring",
+		    (unsigned long long)rl.rlim_cur / 1024);
 		return;
 	}
 	if (mlockall(MCL_CURRENT | MCL_FUTURE) < 0)
 		say(w, LOG_WARNING, "cannot lock memory, ignoring: %s", strerror(errno));
-#endif
 }
+#endif
 
 int watch_marker_path(struct mo_ctx *ctx, char *buf, size_t size)
 {
@@ -971,8 +1000,8 @@ static void take_marker(struct watch *w)
 		n = pread(w->marker_fd, pid, sizeof(pid) - 1, 0);
 		pid[n > 0 ? n : 0] = '\0';
 		pid[strcspn(pid, "\n")] = '\0';
-		errx(EXIT_FAIL, "memonline watch already runs (pid %s, %s)", pid[0] ? pid : "?",
-		     w->marker);
+		errx(EXIT_FAIL, "memonline watch already runs (pid %s, %s)",
+		     pid[0] ? pid : "?", w->marker);
 	}
 	n = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
 	if (ftruncate(w->marker_fd, 0) < 0 || pwrite(w->marker_fd, pid, n, 0) != n)
@@ -995,8 +1024,8 @@ static void open_source(struct watch *w, const char *replay, enum mo_monitor_kin
 	int r, fd;
 
 	if (replay) {
-		fd = strcmp(replay, "-") == 0 ? dup(STDIN_FILENO) :
-						open(replay, O_RDONLY | O_CLOEXEC);
+		fd = strcmp(replay, "-") == 0 ? dup(STDIN_FILENO)
+					      : open(replay, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
 			errx(EXIT_FAIL, "%s: %s", replay, strerror(errno));
 		r = mo_monitor_new_replay(fd, &w->mon);
@@ -1014,7 +1043,8 @@ static void open_source(struct watch *w, const char *replay, enum mo_monitor_kin
 		errx(EXIT_FAIL, "cannot listen to %s events: %s", mo_monitor_name(w->mon),
 		     strerror(-r));
 	if (!replay && mo_monitor_rcvbuf(w->mon) < MO_MONITOR_RCVBUF)
-		say(w, LOG_WARNING, "receive buffer %zu KiB, not %u MiB (no CAP_NET_ADMIN?): "
+		say(w, LOG_WARNING,
+		    "receive buffer %zu KiB, not %u MiB (no CAP_NET_ADMIN?): "
 		    "a storm may overflow it and cost a rescan, ignoring",
 		    mo_monitor_rcvbuf(w->mon) / 1024, MO_MONITOR_RCVBUF >> 20);
 }
@@ -1098,7 +1128,8 @@ static void __attribute__((noreturn)) watch_usage(FILE *out)
 	      "Options:\n"
 	      " -e, --events <group>  uevents from: auto (udev when udevd runs, else\n"
 	      "                       kernel), udev, or kernel\n"
-	      "     --replay <file>   events from lines 'ACTION DEVPATH' in <file> ('-':\n"
+	      "     --replay <file>   events from lines 'ACTION DEVPATH' in <file> "
+	      "('-':\n"
 	      "                       stdin) instead, until it ends; for tests\n",
 	      out);
 	exit(out == stderr ? EXIT_USAGE : EXIT_OK);
@@ -1110,9 +1141,9 @@ int cmd_watch(struct control *ctl, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		COMMON_LONGOPTS,
-		{ "events", required_argument, NULL, 'e' },
-		{ "replay", required_argument, NULL, OPT_REPLAY },
-		{ NULL, 0, NULL, 0 },
+		{"events", required_argument, NULL, 'e'},
+		{"replay", required_argument, NULL, OPT_REPLAY},
+		{NULL, 0, NULL, 0},
 	};
 	struct watch w = { .ctl = ctl, .owner = OWNER_UNSET, .marker_fd = -1, .ep = -1,
 			   .sfd = -1, .tfd = -1 };
@@ -1122,7 +1153,8 @@ int cmd_watch(struct control *ctl, int argc, char **argv)
 	size_t cap = 4096;
 	int c;
 
-	while ((c = getopt_long(argc, argv, COMMON_SHORTOPTS "e:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, COMMON_SHORTOPTS "e:", longopts, NULL)) !=
+	       -1) {
 		if (common_option(ctl, c, optarg, watch_usage))
 			continue;
 		switch (c) {
@@ -1134,7 +1166,8 @@ int cmd_watch(struct control *ctl, int argc, char **argv)
 			else if (strcmp(optarg, "kernel") == 0)
 				kind = MO_MONITOR_KERNEL;
 			else
-				usage_error(watch_usage, "--events: '%s' is not auto, udev or kernel",
+				usage_error(watch_usage,
+					    "--events: '%s' is not auto, udev or kernel",
 					    optarg);
 			break;
 		case OPT_REPLAY:
@@ -1152,8 +1185,10 @@ int cmd_watch(struct control *ctl, int argc, char **argv)
 	open_context(ctl);
 	w.ctx = ctl->ctx;
 	if (mo_sys_read_only(w.ctx))
-		errx(EXIT_FAIL, "%s is mounted read-only: block states cannot change here "
-		     "(a container?)", mo_sys_dir(w.ctx));
+		errx(EXIT_FAIL,
+		     "%s is mounted read-only: block states cannot change here "
+		     "(a container?)",
+		     mo_sys_dir(w.ctx));
 
 	/* Everything that could fail for want of memory, now rather than later. */
 	mem = scan_memory(ctl, 0); /* exits, saying why, without memory blocks */
@@ -1167,7 +1202,7 @@ int cmd_watch(struct control *ctl, int argc, char **argv)
 	lock_memory(&w);
 	take_marker(&w);
 
-	/* Receiving is on: what is added from now on is seen by the scan or by an event. */
+	/* Receiving is on: a block added from now on is seen by the scan or its event. */
 	if (rescan(&w, true) < 0) {
 		release_marker(&w);
 		return EXIT_FAIL;
