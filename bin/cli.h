@@ -154,6 +154,10 @@ void doctor_run(struct control *ctl, const struct mo_policy *p, const struct mo_
 		int scan_err, const struct balloon_view *bv, const struct mo_driver_info *drv,
 		struct doctor *d);
 int doctor_exit_code(const struct doctor *d);
+/* status --format prometheus (bin/metrics.c); mem may be NULL. */
+void print_prometheus(const struct mo_memory *mem, const struct mo_policy *p,
+		      const struct balloon_view *bv, const struct mo_driver_info *drv,
+		      const struct doctor *d);
 
 int cmd_status(struct control *ctl, int argc, char **argv);
 int cmd_list(struct control *ctl, int argc, char **argv);

@@ -399,18 +399,42 @@ static void __attribute__((noreturn)) usage(FILE *out)
 	      "and the movable:kernel ratio.\n"
 	      "\n"
 	      "Options:\n"
-	      " -J, --json     JSON output\n",
+	      " -J, --json            JSON output (--format json)\n"
+	      "     --format <fmt>    text, json, or prometheus: node_exporter's\n"
+	      "                       textfile format, with doctor's verdicts\n",
 	      out);
 	exit(out == stderr ? EXIT_USAGE : EXIT_OK);
+}
+
+/* Metrics carry doctor's verdicts: gather what doctor gathers, then both. */
+static int status_prometheus(struct control *ctl, struct mo_policy *p)
+{
+	struct mo_driver_info drv[MO_DRIVER__MAX];
+	struct balloon_view bv;
+	struct mo_memory *mem;
+	struct doctor *d = malloc(sizeof(*d));
+	int scan_err;
+
+	if (!d)
+		errx(EXIT_FAIL, "out of memory");
+	doctor_gather(ctl, &mem, &scan_err, &bv, drv);
+	doctor_run(ctl, p, mem, scan_err, &bv, drv, d);
+	print_prometheus(mem, p, &bv, drv, d);
+	free(d);
+	mo_memory_free(mem);
+	mo_policy_free(p);
+	return EXIT_OK;
 }
 
 int cmd_status(struct control *ctl, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		COMMON_LONGOPTS,
+		{ "format", required_argument, NULL, 'F' },
 		{ "json", no_argument, NULL, 'J' },
 		{ NULL, 0, NULL, 0 },
 	};
+	bool prometheus = false;
 	struct mo_policy *p;
 	struct mo_memory *mem;
 	struct summary *s;
@@ -420,15 +444,24 @@ int cmd_status(struct control *ctl, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, COMMON_SHORTOPTS "J", longopts, NULL)) != -1) {
 		if (common_option(ctl, c, optarg, usage))
 			continue;
-		if (c == 'J')
+		if (c == 'J') {
 			ctl->json = true;
-		else
+		} else if (c == 'F') {
+			ctl->json = !strcmp(optarg, "json");
+			prometheus = !strcmp(optarg, "prometheus");
+			if (!ctl->json && !prometheus && strcmp(optarg, "text"))
+				usage_error(usage, "--format: '%s' is not text, json or prometheus",
+					    optarg);
+		} else {
 			usage(stderr);
+		}
 	}
 	if (optind < argc)
 		usage_error(usage, "status: unexpected argument '%s'", argv[optind]);
 
 	p = load_policy(ctl);
+	if (prometheus)
+		return status_prometheus(ctl, p);
 	mem = scan_memory(ctl, 0);
 	s = malloc(sizeof(*s));
 	if (!s)
