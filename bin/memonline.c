@@ -203,6 +203,7 @@ static void __attribute__((noreturn)) usage(FILE *out)
 		" status                 the kernel's settings, blocks, zones and ratio\n"
 		" doctor                 check hotplug health: verdicts and fixes\n"
 		" list                   memory blocks as ranges (like lsmem)\n"
+		" map                    a picture of the blocks, by state and zone\n"
 		" online  <which>        online blocks by policy or into a given zone\n"
 		" offline <which>        offline blocks, highest first, for unplug\n"
 		" watch                  online each block as it is hot-added (a daemon)\n"
@@ -228,6 +229,7 @@ static const struct {
 } commands[] = {
 	{ "doctor", cmd_doctor },
 	{ "list", cmd_list },
+	{ "map", cmd_map },
 	{ "offline", cmd_offline },
 	{ "online", cmd_online },
 	{ "status", cmd_status },
