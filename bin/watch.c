@@ -1199,8 +1199,8 @@ int cmd_watch(struct control *ctl, int argc, char **argv)
 		errx(EXIT_FAIL, "out of memory");
 	open_source(&w, replay, kind);
 	setup_loop(&w);
-	lock_memory(&w);
 	take_marker(&w);
+	lock_memory(&w);
 
 	/* Receiving is on: a block added from now on is seen by the scan or its event. */
 	if (rescan(&w, true) < 0) {
