@@ -1,0 +1,63 @@
+#!/usr/bin/env bats
+# The packaging that is cheap to check on every run: scripts/deb-extract on a
+# small .deb made here, and the RPM spec as rpm parses it.  Building the real
+# packages (scripts/build-deb, scripts/build-rpm) is CI's separate step.
+
+load helpers
+
+# A .deb with a udev rule under /lib and a binary under /usr/bin.
+mkdeb() {
+	local pkg=$BATS_TEST_TMPDIR/pkg
+	mkdir -p "$pkg/DEBIAN" "$pkg/lib/udev/rules.d" "$pkg/usr/bin"
+	printf 'Package: t\nVersion: 1\nArchitecture: all\nMaintainer: t <t@t>\nDescription: t\n' \
+		>"$pkg/DEBIAN/control"
+	echo 'SUBSYSTEM=="memory"' >"$pkg/lib/udev/rules.d/85-t.rules"
+	printf '#!/bin/sh\n' >"$pkg/usr/bin/t"
+	chmod +x "$pkg/usr/bin/t"
+	dpkg-deb --root-owner-group -b "$pkg" "$BATS_TEST_TMPDIR/t.deb" >/dev/null
+}
+
+@test "deb-extract unpacks a .deb into a root and lists the files it placed" {
+	mkdeb
+	run -0 "$TOP/scripts/deb-extract" "$BATS_TEST_TMPDIR/t.deb" "$BATS_TEST_TMPDIR/root"
+	assert_output "$(printf '%s\n' lib/udev/rules.d/85-t.rules usr/bin/t)"
+	assert_file_executable "$BATS_TEST_TMPDIR/root/usr/bin/t"
+}
+
+@test "deb-extract keeps a merged /usr root merged" {
+	mkdeb
+	mkdir -p "$BATS_TEST_TMPDIR/root/usr/lib"
+	ln -s usr/lib "$BATS_TEST_TMPDIR/root/lib"
+	run -0 "$TOP/scripts/deb-extract" "$BATS_TEST_TMPDIR/t.deb" "$BATS_TEST_TMPDIR/root"
+	assert_link_exists "$BATS_TEST_TMPDIR/root/lib"
+	assert_file_exists "$BATS_TEST_TMPDIR/root/usr/lib/udev/rules.d/85-t.rules"
+}
+
+@test "deb-extract names a missing .deb" {
+	run -1 "$TOP/scripts/deb-extract" "$BATS_TEST_TMPDIR/none.deb" "$BATS_TEST_TMPDIR/root"
+	assert_output --partial "none.deb: no such file"
+}
+
+@test "the RPM spec parses, and installs what make install installs" {
+	command -v rpmspec >/dev/null || skip "no rpmspec (scripts/packaging-deps.txt)"
+	run -0 rpmspec -P "$TOP/packaging/rpm/memonline.spec"
+	assert_line '%config(noreplace) /etc/memonline.conf'
+	assert_line '/usr/lib/udev/rules.d/85-memonline.rules'
+	assert_line '/usr/lib/systemd/system/memonline.service'
+	assert_line '/usr/share/bash-completion/completions/memonline'
+	assert_line --partial 'systemctl --no-reload preset memonline.service'
+}
+
+@test "the RPM spec leaves a distribution's own systemd macros alone" {
+	command -v rpmspec >/dev/null || skip "no rpmspec (scripts/packaging-deps.txt)"
+	run -0 rpmspec -P --define '_unitdir /units' --define '_udevrulesdir /rules' \
+		--define 'systemd_post() distro_post %{?*}' "$TOP/packaging/rpm/memonline.spec"
+	assert_line '/units/memonline.service'
+	assert_line '/rules/85-memonline.rules'
+	assert_line 'distro_post memonline.service'
+}
+
+@test "the Debian unit is installed but not enabled" {
+	run -0 grep -A1 '^override_dh_installsystemd:' "$TOP/debian/rules"
+	assert_line --partial 'dh_installsystemd --no-enable'
+}
