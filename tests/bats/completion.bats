@@ -161,3 +161,27 @@ help_options() {
 	run -0 comp memonline -c "$BATS_TEST_TMPDIR/my"
 	assert_output "$BATS_TEST_TMPDIR/my policy.conf"
 }
+
+@test "status --format completes to text, json and prometheus" {
+	run -0 comp memonline status --format ''
+	assert_output "$(printf '%s\n' json prometheus text)"
+	run -0 "$MEMONLINE" status --help
+	assert_output --regexp "text, json, or prometheus"
+}
+
+@test "an optional value completes only after '=': map --color=, target --wait" {
+	run -0 comp memonline map --color = a
+	assert_output "$(printf '%s\n' always auto)"
+	run -0 comp memonline map --color=n
+	assert_output never
+	# target's -w is --wait[=T]: the next word is not its value.
+	run -0 comp memonline target -w --j
+	assert_output --json
+}
+
+@test "the same short option can take a value in one command and not another" {
+	run -0 comp memonline map -w ''
+	assert_output ''
+	run -0 comp memonline map -w 80 --g
+	assert_output --group
+}
