@@ -568,6 +568,7 @@ static void process_queue(struct watch *w)
 		s->flags &= ~S_QUEUED;
 		if (w->owner == OWNER_KERNEL) {
 			say(w, LOG_DEBUG, "memory%lu: left to the kernel", s->id);
+			stop_retrying(w, s);
 			continue;
 		}
 		*b = (struct mo_block){ .id = s->id, .node = -1, .zone = -1 };

@@ -28,9 +28,21 @@ event() {
 	done
 }
 
-# watch_end: no more events; the daemon finishes what is pending and exits.
+# watch_end: no more events; the daemon finishes what is pending and exits
+# (within 30 s: a daemon that never ends fails the test, not the suite).
 watch_end() {
+	local i
 	exec 7>&-
+	for ((i = 0; i < 1500; i++)); do
+		kill -0 "$WATCH_PID" 2>/dev/null || break
+		sleep 0.02
+	done
+	if kill -0 "$WATCH_PID" 2>/dev/null; then
+		kill -KILL "$WATCH_PID"
+		echo "memonline watch did not exit after its events ended; its log:"
+		cat "$WLOG"
+		return 1
+	fi
 	WATCH_RC=0
 	wait "$WATCH_PID" || WATCH_RC=$?
 	WATCH_PID=
@@ -306,6 +318,22 @@ memory9 offline\nmemory16 online_movable\nmemory17 online_movable'
 	assert_line --regexp "^memonline: memory16: online_movable failed: Device or resource busy \(.*\); gave up after 6 tries in [0-9]+ ms$"
 	assert_line --regexp "^memonline: memory17: online_movable failed: Operation not permitted \(refused by the driver .*\)$"
 	assert_equal "${#lines[@]}" 2
+}
+
+@test "a retry pending when the kernel starts auto-onlining is dropped, not looped" {
+	mkroot 0-7:online
+	watch_start -v
+	add_blocks 16
+	fault 16 EBUSY
+	event add 16
+	wait_log "memory16: online_movable: Device or resource busy; retry 1 of 5"
+	echo online >"$MEM/auto_online_blocks"
+	sleep 0.2 # the first retry falls due after 100 ms
+	watch_end
+	assert_equal "$WATCH_RC" 0
+	run -0 grep memory16 "$WLOG"
+	assert_line "memonline: memory16: left to the kernel"
+	refute_output --partial "failed"
 }
 
 @test "online --udev leaves the block to a running daemon, then onlines it" {
