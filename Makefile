@@ -168,6 +168,16 @@ fuzz: $(FUZZ_BIN)
 		grep -E 'stat::number_of_executed_units|Done' build/fuzz/$$n.log | tail -2; \
 	done
 
+# Benchmarks against lsmem, the seed's loop and rule, and kernel auto-online:
+# not part of check.  A private build, so that a rebuild meanwhile cannot
+# change the binary under measurement; writes docs/benchmarks.md.
+BENCH_O := build/bench/obj
+bench:
+	@scripts/install-deps scripts/bench-deps.txt tests/qemu/apt-packages.txt
+	$(MAKE) --no-print-directory O=$(BENCH_O) $(BENCH_O)/memonline $(BENCH_O)/tests/fakesys.so
+	scripts/bench --memonline $(BENCH_O)/memonline --fakesys $(BENCH_O)/tests/fakesys.so \
+		$(BENCH_ARGS)
+
 # Files made from a .in template: paths substituted at build time.
 SUBST_VARS := BINDIR=$(BINDIR) SYSCONFDIR=$(SYSCONFDIR) VERSION=$(VERSION)
 SUBST = sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
@@ -188,6 +198,6 @@ clean:
 		$(FAKESYS) $(wildcard lib/*.d bin/*.d tests/unit/*.d)
 	rm -rf build
 
-.PHONY: FORCE all check check-build check-sanitize check-suites fuzz deps run clean install install-strip uninstall
+.PHONY: FORCE all bench check check-build check-sanitize check-suites fuzz deps run clean install install-strip uninstall
 
 -include $(wildcard $(O)/lib/*.d $(O)/bin/*.d $(O)/tests/unit/*.d)
