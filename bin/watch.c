@@ -472,14 +472,20 @@ static void correct_block(struct watch *w, struct slot *s, struct mo_block *b,
 	if (b->state != MO_STATE_ONLINE)
 		return;
 	s->flags |= S_SETTLED;
-	if (!b->have_zones || b->zone < 0 || b->source == MO_SOURCE_HYPERV)
+	/*
+	 * Judged as the block that came in offline: an online block without
+	 * a mark of its own would read as boot memory, where offline it reads
+	 * as the hypervisor's (Xen, Hyper-V).
+	 */
+	as_offline.state = MO_STATE_OFFLINE;
+	mo_block_read_source(w->ctx, w->block_size, &as_offline);
+	if (!b->have_zones || b->zone < 0 || as_offline.source == MO_SOURCE_HYPERV)
 		return;
 
 	/* The policy's choice had the block come to us offline: count it out. */
 	was_movable = b->zone == MO_ZONE_MOVABLE;
 	was = mo_zone_name(b->zone);
 	usage_remove(u, b->node, was_movable, w->block_size);
-	as_offline.state = MO_STATE_OFFLINE;
 	/* What a hot-added block offers offline; valid_zones says for sure later. */
 	as_offline.zones = MO_ZONE_BIT(b->zone) | MO_ZONE_BIT(MO_ZONE_NORMAL) |
 			   MO_ZONE_BIT(MO_ZONE_MOVABLE);
@@ -506,6 +512,7 @@ static void correct_block(struct watch *w, struct slot *s, struct mo_block *b,
 		    r == -ETIME ? "took too long" : strerror(-r));
 		return;
 	}
+	b->source = as_offline.source;
 	r = mo_block_online_by_policy(w->ctx, w->policy, w->block_size, u, MO_CHOICE__MAX,
 				      false, b, &d);
 	if (d.skip || (r < 0 && r != -EALREADY)) {

@@ -291,6 +291,29 @@ memory9 offline\nmemory16 online_movable\nmemory17 online_movable'
 	assert_equal "${#lines[@]}" 2
 }
 
+@test "auto-online correct judges a block as the hypervisor's: Xen's moved, Hyper-V's never" {
+	mkroot --auto-online online_movable 0-7:online 16:online:Movable
+	printf 'auto-online correct\n' >"$CONF"
+	mkdir -p "$ROOT/sys/hypervisor" && echo xen >"$ROOT/sys/hypervisor/type"
+	watch_start
+	event add 16
+	watch_end
+	# Built-in rule: the Xen balloon never unplugs by offlining, so kernel.
+	assert_equal "$(writes)" $'memory16 offline\nmemory16 online_kernel'
+	assert_equal "$(block_zones 16)" Normal
+
+	rm -r "$ROOT"
+	mkroot --auto-online online 0-7:online 16:online:Normal
+	printf 'auto-online correct\nrule source=hyperv zone=movable\n' >"$CONF"
+	mkdir -p "$ROOT/sys/bus/vmbus"
+	watch_start
+	event add 16
+	watch_end
+	# Hyper-V's blocks have holes: offlining them cannot work, whatever the rule.
+	assert_equal "$(writes)" ""
+	assert_equal "$(block_zones 16)" Normal
+}
+
 @test "a transient failure is retried with backoff: EBUSY twice, then onlined" {
 	mkroot 0-7:online
 	watch_start
