@@ -11,7 +11,7 @@ for d in 1 2 3; do
 	check "dimm$d online" wait_until 30 all_new_online $((d * per_dimm))
 done
 added=$(new_blocks)
-echo "@@MO:OUT valid_zones: $(for b in $added; do echo "memory$b=$(zones $b)"; done)"
+echo "@@MO:OUT valid_zones: $(for b in $added; do echo "memory$b=$(zones $b)"; done | tr "\n" " ")"
 kernel=$(($(kernel_pages) * 4096))
 movable=$(($(zone_pages Movable present) * 4096))
 echo "@@MO:OUT zoneinfo present: kernel $((kernel >> 20)) MiB, movable $((movable >> 20)) MiB"
