@@ -26,9 +26,11 @@ setup() {
 	done
 }
 
-# mk [-s] TARGET [VAR=VALUE...]: make in the copy.
+# mk [-s] TARGET [VAR=VALUE...]: make in the copy, free of the flags and
+# variables of a make that runs this suite (make check V=1, -s, O=...).
 mk() {
-	PATH=$STUBS:$PATH make --no-print-directory -C "$SRC" "$@"
+	PATH=$STUBS:$PATH env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES \
+		make --no-print-directory -C "$SRC" "$@"
 }
 
 # Every file and directory below $DEST, relative, sorted.
