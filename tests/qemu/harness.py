@@ -400,16 +400,16 @@ def tap_diag(lines):
 
 def udev_rules(workdir):
     """memonline's udev rules from the repository, as --memonline-rules
-    arguments: a generated .rules file, or its .in template with the paths
-    filled in for the guest."""
+    arguments: the .in template (the source; a generated .rules file may be
+    stale) with the paths filled in for the guest, or a plain .rules file."""
     top = os.path.join(HERE, "..", "..", "udev")
     names = sorted(os.listdir(top)) if os.path.isdir(top) else []
     args = []
     for name in names:
         src = os.path.join(top, name)
-        if name.endswith(".rules"):
+        if name.endswith(".rules") and name + ".in" not in names:
             args += ["--memonline-rules", src]
-        elif name.endswith(".rules.in") and name[:-3] not in names:
+        elif name.endswith(".rules.in"):
             dest = os.path.join(workdir, name[:-3])
             with open(src) as f:
                 text = f.read()
