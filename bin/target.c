@@ -225,8 +225,13 @@ static uint64_t online_new_blocks(struct wait *w, struct mo_memory *mem)
 		unsigned *tries;
 		int e;
 
-		if (b->state != MO_STATE_OFFLINE || b->error)
+		if (b->state != MO_STATE_OFFLINE)
 			continue;
+		/* -EAGAIN: not linked to its node yet (see mo_memory_scan): next round. */
+		if (b->error) {
+			waiting += b->error == -EAGAIN;
+			continue;
+		}
 		tries = tries_of(w, b->id);
 		if (tries && *tries >= MAX_BLOCK_TRIES) {
 			waiting++;
