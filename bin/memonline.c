@@ -123,7 +123,8 @@ void report_bad_blocks(const struct control *ctl, const struct mo_memory *mem)
 	for (size_t i = 0; i < mem->n_blocks; i++) {
 		const struct mo_block *b = &mem->blocks[i];
 
-		if (!b->error)
+		/* -EAGAIN: just added, not linked to its node yet; not an error. */
+		if (!b->error || b->error == -EAGAIN)
 			continue;
 		warnx("%s/devices/system/memory/memory%lu/%s: %s, ignoring block",
 		      mo_sys_dir(ctl->ctx), b->id, b->bad_attr,

@@ -111,6 +111,8 @@ const char *explain_state_error(int err, bool offline)
 		return "sysfs is read-only";
 	case -EACCES:
 		return "permission denied: run as root";
+	case -EAGAIN:
+		return "the kernel has not finished adding it: no link to its node yet";
 	case -EXDEV:
 		return "a symlink in the tree leads outside it: refused";
 	default:
@@ -199,6 +201,9 @@ static void end_output(struct run *r)
 
 /* ---- online ---- */
 
+/* How long a just-added block may take to be linked to its node. */
+#define SETTLE_MS 2000
+
 static void online_one(struct run *r, const struct mo_policy *p, struct mo_usage *u,
 		       enum mo_choice forced, struct mo_block *b)
 {
@@ -206,7 +211,16 @@ static void online_one(struct run *r, const struct mo_policy *p, struct mo_usage
 	const char *action;
 	int e;
 
-	if (b->error) {
+	/* Just added: the kernel links it to its node within moments. */
+	if (b->error == -EAGAIN && !r->dry_run) {
+		e = mo_block_wait_settled(r->ctl->ctx, b, SETTLE_MS);
+		if (e < 0) {
+			report(r, b, FAILED, NULL, e, explain_state_error(e, false));
+			return;
+		}
+		b->error = 0;
+	}
+	if (b->error && b->error != -EAGAIN) {
 		report(r, b, FAILED, NULL, b->error, "its state could not be read");
 		return;
 	}

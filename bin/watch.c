@@ -53,6 +53,7 @@
 #define BATCH		   512 /* blocks handled per turn of the loop */
 #define RETRY_FIRST_MS	   100 /* then 200, 400, 800, 1600: 3.1 s in all */
 #define RETRY_MAX	   5   /* retries after the first try */
+#define SETTLE_TRIES	   11  /* 1, 2, 4 ... 1024 ms: 2 s for the node link */
 #define CORRECT_OFFLINE_S  5   /* how long moving a block may spend offlining it */
 #define RECEIVE_ERRORS_MAX 8   /* in a row: the source is broken, not busy */
 #define NSEC		   1000000000ull
@@ -372,8 +373,15 @@ static void failed(struct watch *w, struct slot *s, const char *action, int err)
 	unsigned long id = s->id;
 	char tries[64] = "";
 
-	if (transient(err) && s->tries < RETRY_MAX) {
-		uint64_t delay = (uint64_t)RETRY_FIRST_MS << s->tries;
+	/*
+	 * EAGAIN: the block is not linked to its node yet, which the kernel
+	 * does moments after the add event: look again soon, not in 100 ms.
+	 */
+	bool settling = err == -EAGAIN;
+	unsigned max = settling ? SETTLE_TRIES : RETRY_MAX;
+
+	if (transient(err) && s->tries < max) {
+		uint64_t delay = settling ? 1ull << s->tries : (uint64_t)RETRY_FIRST_MS << s->tries;
 
 		s->tries++;
 		s->due = now_ns() + delay * 1000000;
@@ -381,7 +389,7 @@ static void failed(struct watch *w, struct slot *s, const char *action, int err)
 			w->n_retry++;
 		s->flags |= S_RETRY;
 		say(w, LOG_DEBUG, "memory%lu: %s: %s; retry %u of %u in %" PRIu64 " ms",
-		    id, action, strerror(-err), s->tries, RETRY_MAX, delay);
+		    id, action, strerror(-err), s->tries, max, delay);
 		return;
 	}
 	/* Reported once, in one line: it stays offline until it is added again. */
@@ -580,6 +588,10 @@ static void process_queue(struct watch *w)
 		}
 		*b = (struct mo_block){ .id = s->id, .node = -1, .zone = -1 };
 		r = mo_block_refresh(w->ctx, b);
+		if (r == -EAGAIN) {
+			failed(w, s, "online", r); /* not linked to its node yet */
+			continue;
+		}
 		if (r == -ENOENT) {
 			say(w, LOG_DEBUG, "memory%lu: removed before it was handled",
 			    s->id);

@@ -16,6 +16,12 @@ int mo_block_set_state(struct mo_ctx *ctx, struct mo_block *b, enum mo_online_ty
 		return memfd;
 	if (type >= MO_ONLINE_TYPE__MAX)
 		return -EINVAL;
+	/* Never write a block the kernel has not finished adding: mo_block_check_settled(). */
+	if (type != MO_OFFLINE && b->state == MO_STATE_OFFLINE) {
+		r = mo_block_check_settled(ctx, b);
+		if (r < 0)
+			return r;
+	}
 	snprintf(path, sizeof(path), "memory%lu/state", b->id);
 	r = mo_write_attr(memfd, path, mo_online_type_word(type));
 	if (r == -ENOENT)

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -21,7 +22,14 @@ static int read_block_attr(int memfd, unsigned long id, const char *attr, char *
 	return mo_read_attr(memfd, path, buf, size);
 }
 
-static int read_block(int memfd, struct mo_block *b)
+/*
+ * settled: the kernel has linked the block to its node, or has no nodes.
+ * Until then an offline block's valid_zones must not be read: Linux 6.1
+ * computes it with nid -1 and dereferences NULL in zone_for_pfn_range()
+ * (seen on Debian's 6.1.0 in the QEMU suite; drivers/base/memory.c sets
+ * the nid only when it links the block, after the add event).
+ */
+static int read_block(int memfd, struct mo_block *b, bool settled)
 {
 	char buf[MO_VALUE_MAX];
 	enum mo_state state;
@@ -37,6 +45,9 @@ static int read_block(int memfd, struct mo_block *b)
 		return r;
 	b->state = state;
 
+	b->bad_attr = NULL;
+	if (state == MO_STATE_OFFLINE && !settled)
+		return -EAGAIN;
 	b->bad_attr = "valid_zones";
 
 	/* Without MEMORY_HOTREMOVE there is no valid_zones: that is normal. */
@@ -60,6 +71,20 @@ static int read_block(int memfd, struct mo_block *b)
 	return 0;
 }
 
+/* The node link, read once: links do not go away while the block lives. */
+static bool block_settled(struct mo_ctx *ctx, struct mo_block *b)
+{
+	int node;
+
+	if (b->node >= 0 || !mo_numa(ctx))
+		return true;
+	node = mo_block_read_node(ctx, b->id);
+	if (node < 0)
+		return false;
+	b->node = node;
+	return true;
+}
+
 int mo_block_refresh(struct mo_ctx *ctx, struct mo_block *b)
 {
 	struct mo_block copy = *b;
@@ -68,11 +93,33 @@ int mo_block_refresh(struct mo_ctx *ctx, struct mo_block *b)
 
 	if (memfd < 0)
 		return memfd;
-	r = read_block(memfd, &copy);
+	r = read_block(memfd, &copy, block_settled(ctx, &copy));
 	if (r < 0)
 		return r;
 	*b = copy;
 	return 0;
+}
+
+int mo_block_check_settled(struct mo_ctx *ctx, struct mo_block *b)
+{
+	return block_settled(ctx, b) ? 0 : -EAGAIN;
+}
+
+int mo_block_wait_settled(struct mo_ctx *ctx, struct mo_block *b, unsigned timeout_ms)
+{
+	unsigned waited = 0, step = 1;
+
+	/* No event says a link was made: a short, bounded, doubling wait. */
+	while (!block_settled(ctx, b)) {
+		struct timespec ts = { .tv_nsec = step * 1000000L };
+
+		if (waited >= timeout_ms)
+			return -EAGAIN;
+		nanosleep(&ts, NULL);
+		waited += step;
+		step = step < 256 ? step * 2 : step;
+	}
+	return mo_block_refresh(ctx, b);
 }
 
 int mo_read_auto_online(struct mo_ctx *ctx, enum mo_auto_online *ret)
@@ -283,6 +330,7 @@ int mo_memory_scan(struct mo_ctx *ctx, unsigned flags, struct mo_memory **ret)
 	struct mo_memory *mem;
 	int memfd = mo_memory_fd(ctx);
 	size_t kept = 0;
+	bool numa;
 	int r;
 
 	if (memfd < 0)
@@ -301,23 +349,25 @@ int mo_memory_scan(struct mo_ctx *ctx, unsigned flags, struct mo_memory **ret)
 	r = list_blocks(memfd, &mem->blocks, &mem->n_blocks);
 	if (r < 0)
 		goto fail;
+	/* Nodes first: they tell which offline blocks are safe to read whole. */
+	read_nodes(ctx, mem);
+	numa = mo_numa(ctx);
 	for (size_t i = 0; i < mem->n_blocks; i++) {
 		struct mo_block *b = &mem->blocks[i];
 
-		r = read_block(memfd, b);
+		r = read_block(memfd, b, !numa || b->node >= 0);
 		/* Removed between readdir and read: it is simply gone. */
 		if (r == -ENOENT && b->state == MO_STATE_UNKNOWN)
 			continue;
 		/* One unreadable block does not hide the others: keep it, marked. */
-		if (r < 0) {
+		if (r < 0 && r != -EAGAIN)
 			b->state = MO_STATE_UNKNOWN;
+		if (r < 0)
 			b->error = r;
-		}
 		mem->blocks[kept++] = *b;
 	}
 	mem->n_blocks = kept;
 
-	read_nodes(ctx, mem);
 	if (flags & MO_SCAN_SOURCE)
 		mo_classify_sources(ctx, mem);
 	*ret = mem;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* The library context: where sysfs and procfs are, and how they are read. */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libmount.h>
@@ -24,6 +25,7 @@ struct mo_ctx {
 	int sys_fd;
 	int proc_fd;
 	int memory_fd;
+	int numa; /* -1: not looked yet */
 	bool sys_ro;
 };
 
@@ -97,6 +99,7 @@ int mo_new(const char *sysroot, struct mo_ctx **ret)
 		return -ENOMEM;
 	ctx->refcount = 1;
 	ctx->sys_fd = ctx->proc_fd = ctx->memory_fd = -1;
+	ctx->numa = -1;
 
 	r = sysroot ? locate_sysroot(ctx, sysroot) : locate_live(ctx);
 	if (r < 0)
@@ -191,6 +194,31 @@ int mo_sys_fd(const struct mo_ctx *ctx)
 int mo_proc_fd(const struct mo_ctx *ctx)
 {
 	return ctx->proc_fd;
+}
+
+bool mo_numa(struct mo_ctx *ctx)
+{
+	struct dirent *de;
+	DIR *d;
+	int fd;
+
+	if (ctx->numa >= 0)
+		return ctx->numa;
+	ctx->numa = 0;
+	fd = mo_open_beneath(ctx->sys_fd, MO_NODE_DIR, O_RDONLY | O_DIRECTORY);
+	if (fd < 0)
+		return false;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return false;
+	}
+	while ((de = readdir(d)))
+		if (strncmp(de->d_name, "node", 4) == 0 && de->d_name[4] >= '0' &&
+		    de->d_name[4] <= '9')
+			ctx->numa = 1;
+	closedir(d);
+	return ctx->numa;
 }
 
 int mo_memory_fd(const struct mo_ctx *ctx)

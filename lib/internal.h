@@ -20,6 +20,8 @@
 int mo_sys_fd(const struct mo_ctx *ctx);
 int mo_proc_fd(const struct mo_ctx *ctx);
 int mo_memory_fd(const struct mo_ctx *ctx);
+/* The kernel has NUMA nodes in sysfs (devices/system/node/nodeN). */
+bool mo_numa(struct mo_ctx *ctx);
 
 /* openat that never resolves outside dirfd (-1 and errno EXDEV if it would). */
 int mo_open_beneath(int dirfd, const char *path, int flags);

@@ -165,6 +165,16 @@ struct mo_block *mo_memory_find(const struct mo_memory *mem, unsigned long id);
 
 /* Re-read one block's state and zones into *b. -ENOENT when it vanished. */
 int mo_block_refresh(struct mo_ctx *ctx, struct mo_block *b);
+/*
+ * A block just added is not ready until the kernel has linked it to its
+ * node (NUMA kernels; the link comes after the add event): before that,
+ * reading its valid_zones can crash Linux 6.1 and its state must not be
+ * written.  Scans and mo_block_refresh() report such an offline block with
+ * error -EAGAIN and no zones.  check: 0 or -EAGAIN, now; wait: a bounded
+ * wait for the link, then a refresh.
+ */
+int mo_block_check_settled(struct mo_ctx *ctx, struct mo_block *b);
+int mo_block_wait_settled(struct mo_ctx *ctx, struct mo_block *b, unsigned timeout_ms);
 /* The node a block belongs to, from its nodeY link; -ENOENT when it has none yet. */
 int mo_block_read_node(struct mo_ctx *ctx, unsigned long id);
 void mo_block_read_source(struct mo_ctx *ctx, uint64_t block_size, struct mo_block *b);

@@ -387,3 +387,21 @@ memory9 offline\nmemory16 online_movable\nmemory17 online_movable'
 	run -0 mo online --udev -v memory16
 	assert_output --partial "auto_online_blocks=online_movable"
 }
+
+@test "an added block is left alone until the kernel links it to its node" {
+	mkroot 0-7:online::0
+	echo "zone kernel" >"$CONF"
+	watch_start
+	"$TOP/scripts/mkfixture" "$ROOT" 8:offline::-
+	rm "$MEM/memory8/valid_zones" && mkdir "$MEM/memory8/valid_zones"
+	event add 8
+	sleep 0.2
+	assert_equal "$(writes)" ""
+	rmdir "$MEM/memory8/valid_zones" && echo "Normal Movable" >"$MEM/memory8/valid_zones"
+	ln -s ../../node/node0 "$MEM/memory8/node0"
+	wait_log "memory8: online Normal"
+	watch_end
+	assert_equal "$(writes)" "memory8 online_kernel"
+	run cat "$WLOG"
+	refute_output --partial "Is a directory"
+}
