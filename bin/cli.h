@@ -150,9 +150,9 @@ struct doctor {
 const char *check_level_name(enum check_level l);
 void doctor_gather(struct control *ctl, struct mo_memory **mem, int *scan_err,
 		   struct balloon_view *bv, struct mo_driver_info drv[MO_DRIVER__MAX]);
-void doctor_run(struct control *ctl, const struct mo_policy *p, const struct mo_memory *mem,
-		int scan_err, const struct balloon_view *bv, const struct mo_driver_info *drv,
-		struct doctor *d);
+void doctor_run(struct control *ctl, const struct mo_policy *p,
+		const struct mo_memory *mem, int scan_err, const struct balloon_view *bv,
+		const struct mo_driver_info *drv, struct doctor *d);
 int doctor_exit_code(const struct doctor *d);
 /* status --format prometheus (bin/metrics.c); mem may be NULL. */
 void print_prometheus(const struct mo_memory *mem, const struct mo_policy *p,

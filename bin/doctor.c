@@ -26,7 +26,7 @@
  */
 #define RATIO_PROBLEM 1600
 
-/* virtio_mem.c: offline_threshold = max(VIRTIO_MEM_DEFAULT_OFFLINE_THRESHOLD, 2 blocks). */
+/* virtio_mem.c: offline_threshold = max(DEFAULT_OFFLINE_THRESHOLD, 2 blocks). */
 #define VIRTIO_MEM_OFFLINE_THRESHOLD (1ULL << 30)
 
 static const char *const level_names[] = {
@@ -147,7 +147,8 @@ static void check_sysfs(const struct facts *f, struct check *c)
 	}
 	snprintf(path, sizeof(path), "%s/devices/system/memory/auto_online_blocks",
 		 mo_sys_dir(f->ctl->ctx));
-	if (f->mem && faccessat(AT_FDCWD, path, W_OK, AT_EACCESS) < 0 && errno != ENOENT) {
+	if (f->mem && faccessat(AT_FDCWD, path, W_OK, AT_EACCESS) < 0 &&
+	    errno != ENOENT) {
 		set(c, CHECK_PROBLEM, "%s: %s", path, strerror(errno));
 		fix(c, "run memonline as root, where sysfs is writable");
 		return;
@@ -218,7 +219,7 @@ static void check_rules(const struct facts *f, struct check *c)
 		return;
 	}
 	if (memonline_onlines(f) || kernel_onlines(f)) {
-		/* Theirs run first (a lower number, or ATTR{} written while the rules are read). */
+		/* Theirs run first: a lower number, or ATTR{} set as rules are read. */
 		set(c, CHECK_WARNING, "%zu other udev rule%s online%s memory: %s; %s", others,
 		    others == 1 ? "" : "s", others == 1 ? "s" : "", names,
 		    kernel_onlines(f) ? "the kernel onlines too: two onliners, EINVAL noise"
@@ -331,7 +332,8 @@ static void check_removable(const struct facts *f, struct check *c)
 	for (size_t i = 0; i < f->mem->n_blocks; i++) {
 		const struct mo_block *b = &f->mem->blocks[i];
 
-		if (b->state != MO_STATE_ONLINE || !b->have_zones || b->zone == MO_ZONE_MOVABLE)
+		if (b->state != MO_STATE_ONLINE || !b->have_zones ||
+		    b->zone == MO_ZONE_MOVABLE)
 			continue;
 		dimm += b->source == MO_SOURCE_DIMM;
 		vmem += b->source == MO_SOURCE_VIRTIO_MEM;
@@ -481,9 +483,9 @@ static const char *const check_ids[CHECK__MAX] = {
 	[CHECK_VIRTIO_MEM] = "virtio-mem",
 };
 
-void doctor_run(struct control *ctl, const struct mo_policy *p, const struct mo_memory *mem,
-		int scan_err, const struct balloon_view *bv, const struct mo_driver_info *drv,
-		struct doctor *d)
+void doctor_run(struct control *ctl, const struct mo_policy *p,
+		const struct mo_memory *mem, int scan_err, const struct balloon_view *bv,
+		const struct mo_driver_info *drv, struct doctor *d)
 {
 	struct facts f = {
 		.ctl = ctl, .policy = p, .mem = mem, .scan_err = scan_err, .balloon = bv,

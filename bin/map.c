@@ -19,7 +19,16 @@
 #define MAX_ROWS 32 /* more, and cells take groups of blocks */
 #define MIN_CELLS 8
 
-enum cat { CAT_GAP, CAT_KERNEL, CAT_MOVABLE, CAT_OFFLINE, CAT_GOING, CAT_MIXED, CAT_BAD, CAT__MAX };
+enum cat {
+	CAT_GAP,
+	CAT_KERNEL,
+	CAT_MOVABLE,
+	CAT_OFFLINE,
+	CAT_GOING,
+	CAT_MIXED,
+	CAT_BAD,
+	CAT__MAX,
+};
 
 static const struct {
 	char ch;
@@ -36,8 +45,9 @@ static const struct {
 };
 
 /* When a group's blocks tie, the rarer news wins. */
-static const enum cat tie_order[] = { CAT_BAD, CAT_GOING, CAT_OFFLINE, CAT_MIXED, CAT_MOVABLE,
-				      CAT_KERNEL };
+static const enum cat tie_order[] = {
+	CAT_BAD, CAT_GOING, CAT_OFFLINE, CAT_MIXED, CAT_MOVABLE, CAT_KERNEL,
+};
 
 struct map {
 	unsigned width;   /* terminal columns */
@@ -56,7 +66,7 @@ static enum cat cat_of(const struct mo_block *b)
 		return CAT_GOING;
 	case MO_STATE_ONLINE:
 		if (!b->have_zones)
-			return CAT_KERNEL; /* no MEMORY_HOTREMOVE: no ZONE_MOVABLE either */
+			return CAT_KERNEL; /* no MEMORY_HOTREMOVE: no ZONE_MOVABLE */
 		if (b->zone < 0)
 			return CAT_MIXED;
 		return b->zone == MO_ZONE_MOVABLE ? CAT_MOVABLE : CAT_KERNEL;
@@ -132,7 +142,8 @@ static void layout(struct map *m, const struct mo_memory *mem, uint64_t forced_g
 		/* "FIRST-LAST " in front of each row. */
 		uint64_t span = m->group * MIN_CELLS;
 		unsigned label = 2 * digits(max_id + span) + 2;
-		unsigned avail = m->width > label + MIN_CELLS ? m->width - label : MIN_CELLS;
+		unsigned avail = m->width > label + MIN_CELLS ? m->width - label
+							 : MIN_CELLS;
 
 		m->cells = MIN_CELLS;
 		while (m->cells * 2 <= avail)
@@ -146,7 +157,8 @@ static void layout(struct map *m, const struct mo_memory *mem, uint64_t forced_g
 
 static void draw(struct map *m, const struct mo_memory *mem)
 {
-	uint64_t per_row = m->group * m->cells, max_id = mem->blocks[mem->n_blocks - 1].id;
+	uint64_t per_row = m->group * m->cells;
+	uint64_t max_id = mem->blocks[mem->n_blocks - 1].id;
 	unsigned w = digits(max_id / per_row * per_row + per_row - 1);
 	uint64_t prev_row = UINT64_MAX;
 	size_t i = 0;
@@ -216,7 +228,8 @@ static unsigned terminal_width(void)
 	const char *cols = getenv("COLUMNS");
 	uint64_t v;
 
-	if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col)
+	if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 &&
+	    ws.ws_col)
 		return ws.ws_col;
 	if (cols && mo_parse_u64(cols, 10, &v) == 0 && v >= 20 && v <= 1000)
 		return v;

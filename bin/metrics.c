@@ -104,7 +104,8 @@ static void memory_metrics(const struct mo_memory *mem, const struct mo_policy *
 	size_t n = tally(mem, rows, ARRAY_SIZE(rows));
 	struct mo_usage u;
 	static const enum mo_auto_online modes[] = {
-		MO_AUTO_OFFLINE, MO_AUTO_ONLINE, MO_AUTO_ONLINE_KERNEL, MO_AUTO_ONLINE_MOVABLE,
+		MO_AUTO_OFFLINE, MO_AUTO_ONLINE,
+		MO_AUTO_ONLINE_KERNEL, MO_AUTO_ONLINE_MOVABLE,
 	};
 
 	family("memonline_block_size_bytes", "Size of one memory block.");

@@ -197,7 +197,7 @@ static void clear_bar(struct wait *w)
 	}
 }
 
-static void say(struct wait *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+__attribute__((format(printf, 2, 3)))
 static void say(struct wait *w, const char *fmt, ...)
 {
 	va_list ap;
@@ -227,7 +227,7 @@ static uint64_t online_new_blocks(struct wait *w, struct mo_memory *mem)
 
 		if (b->state != MO_STATE_OFFLINE)
 			continue;
-		/* -EAGAIN: not linked to its node yet (see mo_memory_scan): next round. */
+		/* -EAGAIN: not linked to its node yet (mo_memory_scan): next round. */
 		if (b->error) {
 			waiting += b->error == -EAGAIN;
 			continue;
@@ -363,8 +363,9 @@ static int wait_for_target(struct wait *w, unsigned timeout_s)
 			w->start_kb = v.b.current_kb;
 			first = false;
 		} else if (v.b.target_kb != prev.b.target_kb ||
-			   v.b.current_kb != prev.b.current_kb || v.b.low_kb != prev.b.low_kb ||
-			   v.b.high_kb != prev.b.high_kb || v.b.retry_count != prev.b.retry_count) {
+			   v.b.current_kb != prev.b.current_kb ||
+			   v.b.low_kb != prev.b.low_kb || v.b.high_kb != prev.b.high_kb ||
+			   v.b.retry_count != prev.b.retry_count) {
 			moved = t;
 		}
 		prev = v;
@@ -382,10 +383,11 @@ static int wait_for_target(struct wait *w, unsigned timeout_s)
 		case MO_XEN_STALLED:
 			if (!v.d.kick)
 				break;
-			/* Kicked, and it gave up again with nothing gained: it means it. */
+			/* Kicked, and given up again with nothing gained: final. */
 			if (w->kicks && v.b.current_kb <= w->current_at_kick)
-				return finish(w, &v, v.d.verdict == MO_XEN_REFUSED ? EXIT_REFUSED
-										: EXIT_FAIL,
+				return finish(w, &v,
+					      v.d.verdict == MO_XEN_REFUSED ? EXIT_REFUSED
+									    : EXIT_FAIL,
 					      "stopped");
 			kick(w, &v);
 			moved = now();

@@ -23,7 +23,7 @@
 
 static const struct {
 	const char *name;     /* the module's name, or our word for ACPI */
-	const char *param;    /* the parameter that matters, in sys/module/NAME/parameters */
+	const char *param;    /* the one that matters, in sys/module/NAME/parameters */
 	const char *sys_path; /* a sysfs directory that exists when the driver is there */
 } drivers[] = {
 	[MO_DRIVER_VIRTIO_MEM] = { "virtio_mem", "unplug_online", "bus/virtio/drivers/virtio_mem" },
@@ -156,7 +156,8 @@ void mo_drivers_read(struct mo_ctx *ctx, struct mo_driver_info out[MO_DRIVER__MA
 			kmod_set_log_fn(kctx, quiet, NULL);
 	}
 	for (int d = 0; d < MO_DRIVER__MAX; d++) {
-		out[d].state = kctx ? state_from_kmod(ctx, kctx, d) : state_from_tree(ctx, d);
+		out[d].state = kctx ? state_from_kmod(ctx, kctx, d)
+				     : state_from_tree(ctx, d);
 		out[d].param = out[d].state == MO_DRIVER_ABSENT ? -1 : read_param(ctx, d);
 	}
 	kmod_unref(kctx);

@@ -115,7 +115,8 @@ static int cmp_file(const void *a, const void *b)
 		      ((const struct mo_udev_rules_file *)b)->name);
 }
 
-int mo_udev_memory_rules(struct mo_ctx *ctx, struct mo_udev_rules_file **ret, size_t *ret_n)
+int mo_udev_memory_rules(struct mo_ctx *ctx, struct mo_udev_rules_file **ret,
+			 size_t *ret_n)
 {
 	struct mo_udev_rules_file *files = NULL;
 	char **names = NULL; /* every name seen: a later same-named file is masked */
@@ -128,7 +129,8 @@ int mo_udev_memory_rules(struct mo_ctx *ctx, struct mo_udev_rules_file **ret, si
 	if (rootfd < 0)
 		return -errno;
 	for (size_t i = 0; i < ARRAY_SIZE(rules_dirs) && r == 0; i++) {
-		int dfd = openat(rootfd, rules_dirs[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		int dfd = openat(rootfd, rules_dirs[i],
+				 O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		struct dirent *de;
 		struct stat st;
 		bool dup = false;
@@ -163,11 +165,13 @@ int mo_udev_memory_rules(struct mo_ctx *ctx, struct mo_udev_rules_file **ret, si
 			}
 			names = nn;
 			n_names++;
-			/* A /dev/null link masks: opening it reads nothing, like an empty file. */
+			/* A /dev/null link masks: it reads as an empty file. */
 			if (mo_read_all(dirfd(d), de->d_name, RULES_MAX, &text, NULL) < 0)
 				continue;
 			if (mo_udev_rules_online_memory(text)) {
-				struct mo_udev_rules_file *nf = realloc(files, (n + 1) * sizeof(*nf));
+				struct mo_udev_rules_file *nf;
+
+				nf = realloc(files, (n + 1) * sizeof(*nf));
 
 				if (!nf) {
 					free(text);

@@ -52,7 +52,7 @@ void mo_hypervisor_read(struct mo_ctx *ctx, struct mo_hypervisor *ret)
 	char buf[MO_VALUE_MAX];
 
 	memset(ret, 0, sizeof(*ret));
-	/* /sys/hypervisor exists, empty, wherever the kernel has the hypervisor kobject. */
+	/* /sys/hypervisor exists, empty, wherever the hypervisor kobject does. */
 	if (mo_read_attr(mo_sys_fd(ctx), "hypervisor/type", buf, sizeof(buf)) > 0 &&
 	    strlen(buf) < sizeof(ret->type))
 		strcpy(ret->type, buf);
@@ -206,7 +206,7 @@ void mo_xen_diagnose(const struct mo_xen_facts *f, struct mo_xen_diagnosis *ret)
 	else if (!f->balloon)
 		d.verdict = MO_XEN_NO_BALLOON;
 	else if (f->requested_kb && f->target_kb < f->requested_kb && !f->hotplug)
-		d.verdict = MO_XEN_HOTPLUG_UNSUPPORTED; /* the driver clamped our target */
+		d.verdict = MO_XEN_HOTPLUG_UNSUPPORTED; /* our target, clamped */
 	else if (f->requested_kb && f->target_kb != f->requested_kb)
 		d.verdict = MO_XEN_OVERRIDDEN; /* xenstore memory/target wins */
 	else if (f->current_kb == f->target_kb)
@@ -214,7 +214,7 @@ void mo_xen_diagnose(const struct mo_xen_facts *f, struct mo_xen_diagnosis *ret)
 	else if (f->current_kb > f->target_kb)
 		d.verdict = MO_XEN_RELEASING;
 	else if (f->offline_blocks)
-		/* With hotplug the driver adds blocks, then polls until they are online. */
+		/* With hotplug the driver adds blocks, then polls until they are up. */
 		d.verdict = MO_XEN_WAITING_ONLINE;
 	else if (ballooned && f->retry_count != MO_XEN_UNSET && f->retry_count > 1)
 		/* increase_reservation() got fewer pages than asked: backing off. */
@@ -229,7 +229,7 @@ void mo_xen_diagnose(const struct mo_xen_facts *f, struct mo_xen_diagnosis *ret)
 	else if (!ballooned && !f->hotplug)
 		d.verdict = MO_XEN_HOTPLUG_UNSUPPORTED;
 	else if (!ballooned && settled)
-		/* reserve_additional_memory() failed (see the kernel log): cancelled too. */
+		/* reserve_additional_memory() failed (see the kernel log): cancelled. */
 		d.verdict = MO_XEN_STALLED, d.kick = true;
 	else
 		d.verdict = MO_XEN_POPULATING;
