@@ -83,9 +83,16 @@ SAN_ENV := ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=1:abort_on_error=1
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 
 # Unit tests (TAP) and the command's bats suites, through one prove run;
-# then all of them again against an ASan+UBSan build.
+# then all of them again against an ASan+UBSan build; then a real kernel
+# and a real Xen in QEMU.
 check: deps check-suites
 	$(MAKE) --no-print-directory check-sanitize
+	$(MAKE) --no-print-directory check-qemu
+
+# Debian's kernel under QEMU (TCG), memory hot-added over QMP: about a
+# minute idle; tests/qemu/README.md.  The host only runs QEMU.
+check-qemu: $(O)/memonline
+	MEMONLINE=$(abspath $(O)/memonline) prove tests/qemu/run tests/qemu/run-xen
 
 # The suites alone, against this build: what a package build runs
 # (debian/rules, the RPM spec's %check), with no apt-get and no sanitizers.
@@ -102,7 +109,7 @@ check-sanitize:
 
 # Install build and test dependencies when they are missing (Debian, Ubuntu).
 deps:
-	@scripts/install-deps
+	@scripts/install-deps tests/qemu/apt-packages.txt
 
 UDEV_RULES := $(patsubst %.in,%,$(wildcard udev/*.rules.in))
 UNITS := $(patsubst %.in,%,$(wildcard systemd/*.in))
@@ -198,6 +205,6 @@ clean:
 		$(FAKESYS) $(wildcard lib/*.d bin/*.d tests/unit/*.d)
 	rm -rf build
 
-.PHONY: FORCE all bench check check-build check-sanitize check-suites fuzz deps run clean install install-strip uninstall
+.PHONY: FORCE all bench check check-build check-qemu check-sanitize check-suites fuzz deps run clean install install-strip uninstall
 
 -include $(wildcard $(O)/lib/*.d $(O)/bin/*.d $(O)/tests/unit/*.d)
