@@ -26,11 +26,11 @@ setup() {
 	done
 }
 
-# mk [-s] TARGET [VAR=VALUE...]: make in the copy, free of the flags and
-# variables of a make that runs this suite (make check V=1, -s, O=...).
+# mk [-s] TARGET [VAR=VALUE...]: make in the copy, in an environment of its
+# own: a make running this suite exports its command line's variables and
+# flags (debian/rules and the spec pass PREFIX, BINDIR, V=1 ...).
 mk() {
-	PATH=$STUBS:$PATH env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES \
-		make --no-print-directory -C "$SRC" "$@"
+	env -i PATH="$STUBS:$PATH" make --no-print-directory -C "$SRC" "$@"
 }
 
 # Every file and directory below $DEST, relative, sorted.
