@@ -129,6 +129,26 @@ teardown() {
 	assert_equal "$(writes)" $'target_kb 1572864\ntarget_kb 1310720\ntarget_kb 1048576'
 }
 
+@test "why decimal: the kernel reads target_kb with base 0, so 01000 is octal" {
+	mkxen 524288:524288
+	# One open and one write(2) on that descriptor: what fakesys sees, like sysfs.
+	LD_PRELOAD=$FAKESYS python3 -c 'import os, sys
+fd = os.open(sys.argv[1], os.O_WRONLY)
+os.write(fd, b"01000\n")' "$BALLOON/target_kb"
+	assert_equal "$(cat "$BALLOON/target_kb")" 512
+	run -0 mo target --force 1000K
+	assert_equal "$(cat "$BALLOON/target_kb")" 1000
+}
+
+@test "a negative size mixed with options and a config file" {
+	mkxen 1048576:1048576
+	run -0 mo target -J -c "$CONF" -256M
+	run -0 python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["previous_target"], d["target"])' <<<"$output"
+	assert_output "1073741824 805306368"
+	run -2 mo target -5
+	assert_output --partial "'-5' is not a size with a unit"
+}
+
 @test "a size without a unit, or with a bad one, is refused before any write" {
 	mkxen 1048576:1048576
 	run -2 mo target 1048576
