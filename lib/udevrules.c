@@ -129,8 +129,8 @@ int mo_udev_memory_rules(struct mo_ctx *ctx, struct mo_udev_rules_file **ret,
 	if (rootfd < 0)
 		return -errno;
 	for (size_t i = 0; i < ARRAY_SIZE(rules_dirs) && r == 0; i++) {
-		int dfd = openat(rootfd, rules_dirs[i],
-				 O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		/* Below a sysroot, a link out of the tree must not read the host's rules. */
+		int dfd = mo_open_beneath(rootfd, rules_dirs[i], O_RDONLY | O_DIRECTORY);
 		struct dirent *de;
 		struct stat st;
 		bool dup = false;

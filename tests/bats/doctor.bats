@@ -281,3 +281,14 @@ print(len(d["checks"]), len({c["check"] for c in d["checks"]}), d["warnings"], d
 	run -2 mo doctor extra
 	assert_output --partial "doctor: unexpected argument 'extra'"
 }
+
+@test "a link out of the sysroot does not bring in rules from outside it" {
+	mkroot 0-3:online
+	our_rule
+	mkdir -p "$BATS_TEST_TMPDIR/outside/udev/rules.d"
+	printf '%s\n' "$RHEL_RULE" >"$BATS_TEST_TMPDIR/outside/udev/rules.d/40-redhat.rules"
+	ln -s "$BATS_TEST_TMPDIR/outside" "$ROOT/lib"
+	doctor_json 0
+	run check udev-rules <<<"$output"
+	assert_output "ok no other udev rule onlines memory"
+}
