@@ -608,9 +608,11 @@ static void process_queue(struct watch *w)
 			s->flags |= S_GAVE_UP;
 			continue;
 		}
-		/* The node link comes after the add event; without it, -1 is fine. */
-		r = mo_block_read_node(w->ctx, s->id);
-		b->node = r >= 0 ? r : s->node;
+		/* The refresh read the node link where it had to wait for it. */
+		if (b->node < 0) {
+			r = mo_block_read_node(w->ctx, s->id);
+			b->node = r >= 0 ? r : s->node;
+		}
 		n++;
 	}
 	w->n_queue = 0;

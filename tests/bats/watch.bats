@@ -122,7 +122,8 @@ memory17 online_kernel'
 	mkroot 0-15:online
 	echo "zone movable" >"$CONF"
 	watch_start
-	# Only what the daemon reads: state, valid_zones; the node link is optional.
+	# Only what the daemon reads: state, valid_zones, and the node link the
+	# kernel makes before a block may be touched.
 	python3 - "$MEM" <<-'EOF'
 	import os, sys
 	for n in range(64, 10064):
@@ -131,6 +132,7 @@ memory17 online_kernel'
 	    for name, value in (("state", "offline\n"), ("valid_zones", "Normal Movable\n")):
 	        with open(f"{d}/{name}", "w") as f:
 	            f.write(value)
+	    os.symlink("../../node/node0", f"{d}/node0")
 	EOF
 	local t0=$EPOCHREALTIME
 	seq -f 'add /devices/system/memory/memory%g' 64 10063 >&7
