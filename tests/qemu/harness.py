@@ -430,6 +430,10 @@ def main(doc, scenarios, xen=False):
     ap.add_argument("--list", action="store_true", help="list the scenarios")
     ap.add_argument("--memonline", default=os.environ.get(
         "MEMONLINE", os.path.join(HERE, "..", "..", "memonline")))
+    ap.add_argument("--deb", default=os.environ.get("MEMONLINE_QEMU_DEB") or None,
+                    metavar="FILE",
+                    help="test this .deb (scripts/build-deb) instead of the build tree: "
+                    "its binary, udev rule and unit at their installed paths")
     ap.add_argument("--dimm-size", default=os.environ.get("MEMONLINE_QEMU_DIMM_SIZE", "1G"),
                     help="size of the DIMM in the timed scenarios (default %(default)s)")
     ap.add_argument("--timeout", type=float, help="per-scenario timeout in seconds")
@@ -452,6 +456,8 @@ def main(doc, scenarios, xen=False):
         ap.error(str(e))
 
     print(f"1..{len(chosen)}", flush=True)
+    if args.deb:
+        print(f"# memonline from the package {os.path.abspath(args.deb)}", flush=True)
 
     def bail(msg):
         # Every test fails loudly: a missing tool is never a silent skip.
@@ -493,6 +499,9 @@ def run_all(args, chosen, workdir, xen, bail):
     kernel = os.path.join(args.cache, "kernel", "vmlinux")
     memonline = os.path.abspath(args.memonline)
     have_memonline = os.access(memonline, os.X_OK)
+    deb = args.deb and os.path.abspath(args.deb)
+    if deb:
+        have_memonline = os.path.isfile(deb)
     extra = []
     if xen:
         # The xl mem-max stand-in, built against the cached libxen-dev headers.
@@ -504,7 +513,9 @@ def run_all(args, chosen, workdir, xen, bail):
         if r.returncode != 0:
             return bail("building xen-maxmem failed: " + r.stderr.strip())
         extra = ["--add", helper + ":/usr/bin/xen-maxmem"]
-    extra += udev_rules(workdir)
+    if not deb:
+        # With --deb the package's own rule is the one tested.
+        extra += udev_rules(workdir)
     initrds = {}
 
     def initrd(with_memonline):
@@ -512,7 +523,10 @@ def run_all(args, chosen, workdir, xen, bail):
             path = os.path.join(workdir, ("initrd-memonline.cpio" if with_memonline
                                           else "initrd-busybox.cpio"))
             cmd = [os.path.join(HERE, "mkinitramfs"), "-o", path, "--cache", args.cache]
-            cmd += ["--memonline", memonline] if with_memonline else ["--no-memonline"]
+            if not with_memonline:
+                cmd += ["--no-memonline"]
+            else:
+                cmd += ["--deb", deb] if deb else ["--memonline", memonline]
             r = subprocess.run(cmd + extra, capture_output=True, text=True)
             initrds[with_memonline] = (path, r.stderr.strip()) if r.returncode == 0 \
                 else (None, r.stderr.strip())
@@ -523,7 +537,8 @@ def run_all(args, chosen, workdir, xen, bail):
         label = f"{i} - {sc.name}: {sc.title}"
         if sc.memonline and not have_memonline:
             print(f"not ok {label}")
-            print(f"# memonline binary {memonline} not found: run make first")
+            print(f"# package {deb} not found: run scripts/build-deb" if deb else
+                  f"# memonline binary {memonline} not found: run make first")
             failed += 1
             continue
         path, err = initrd(sc.memonline)

@@ -89,8 +89,10 @@ run_memonline() {
 
 # start_watch [ARGS...]: memonline watch in the background, its log in
 # /tmp/watch.log; gives it a moment to subscribe to uevents.
-start_watch() {
-	memonline "$@" watch 2>/tmp/watch.log &
+start_watch() { start_daemon memonline "$@" watch; }
+# start_daemon COMMAND...: the same for a whole command line (the unit's).
+start_daemon() {
+	"$@" 2>/tmp/watch.log &
 	watch_pid=$!
 	sleep 1
 	if ! kill -0 $watch_pid 2>/dev/null; then
@@ -165,9 +167,22 @@ xen_grow() {
 }
 xen_reached() { [ "$(cat $XB/info/current_kb)" -ge $target ]; }
 
-# start_udevd: the real systemd-udevd, with the rules in /etc/udev/rules.d.
+# start_udevd [ARGS...]: the real systemd-udevd, with the rules in
+# /etc/udev/rules.d (and /usr/lib/udev/rules.d); ARGS go to systemd-udevd.
 start_udevd() {
 	mkdir -p /run/udev
-	/lib/systemd/systemd-udevd --daemon 2>/tmp/udevd.log
+	/lib/systemd/systemd-udevd --daemon "$@" 2>/tmp/udevd.log
 	check "systemd-udevd is up" wait_until 10 udevadm control --ping
+}
+
+# The package under test (run --deb): mkinitramfs unpacked the .deb at its
+# installed paths and described it in deb.env (deb_package, deb_bin,
+# deb_bin_sha256, deb_rule, deb_rule_sha256, deb_unit). Empty otherwise.
+deb_package=
+[ -f /lib/memonline-test/deb.env ] && . /lib/memonline-test/deb.env
+# file_sha256 FILE SUM: FILE's content hashes to SUM.
+file_sha256() { [ "$(sha256sum <"$1" | cut -d' ' -f1)" = "$2" ]; }
+# deb_exe PID: the running process PID is the packaged binary, by path and hash.
+deb_exe() {
+	[ "$(readlink /proc/$1/exe)" = "$deb_bin" ] && file_sha256 /proc/$1/exe "$deb_bin_sha256"
 }

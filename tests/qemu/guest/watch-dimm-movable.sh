@@ -1,9 +1,27 @@
 # memonline watch with "zone movable": a hot-added DIMM comes online movable,
-# and can be unplugged again (memonline offline, then device_del).
+# and can be unplugged again (memonline offline, then device_del). With
+# run --deb the daemon is started as the packaged unit starts it: its
+# ExecStart command line, /run/memonline made as RuntimeDirectory= does.
 cat >/etc/memonline.conf <<CONF
 zone movable
 CONF
-start_watch -c /etc/memonline.conf || exit 1
+if [ -n "$deb_package" ]; then
+	execstart=$(sed -n 's/^ExecStart=//p' $deb_unit)
+	mark "OUT $deb_unit: ExecStart=$execstart"
+	case $execstart in
+	"$deb_bin "*watch*) ;;
+	*)
+		fail "$deb_unit's ExecStart runs $deb_bin watch (got '$execstart')"
+		exit 1
+		;;
+	esac
+	check "memonline on PATH is $deb_bin" eval '[ "$(command -v memonline)" = $deb_bin ]'
+	mkdir -p /run/memonline
+	start_daemon $execstart || exit 1
+	check "the daemon runs $deb_bin, $deb_package's binary (path, sha256)" deb_exe $watch_pid
+else
+	start_watch -c /etc/memonline.conf || exit 1
+fi
 movable=$(zone_pages Movable present)
 request dimm_add dimm1 $dimm_bytes
 wait_until 60 all_new_online $dimm_blocks && mark TIME memonline-watch
