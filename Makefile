@@ -94,6 +94,15 @@ check: deps check-suites
 check-qemu: $(O)/memonline
 	MEMONLINE=$(abspath $(O)/memonline) prove tests/qemu/run tests/qemu/run-xen
 
+# The .deb as installed, not the build tree: scripts/build-deb, then the udev
+# rule and daemon scenarios run the package's /usr/bin/memonline, its
+# /lib/udev/rules.d rule and its unit's ExecStart in the guest.
+check-qemu-deb:
+	scripts/build-deb
+	MEMONLINE_QEMU_DEB=$(CURDIR)/build/deb/memonline_$$(dpkg-parsechangelog \
+		-l debian/changelog -S Version)_amd64.deb \
+		prove tests/qemu/run :: udev-memonline-rule watch-dimm-movable
+
 # The suites alone, against this build: what a package build runs
 # (debian/rules, the RPM spec's %check), with no apt-get and no sanitizers.
 check-suites: check-build
@@ -205,6 +214,6 @@ clean:
 		$(FAKESYS) $(wildcard lib/*.d bin/*.d tests/unit/*.d)
 	rm -rf build
 
-.PHONY: FORCE all bench check check-build check-qemu check-sanitize check-suites fuzz deps run clean install install-strip uninstall
+.PHONY: FORCE all bench check check-build check-qemu check-qemu-deb check-sanitize check-suites fuzz deps run clean install install-strip uninstall
 
 -include $(wildcard $(O)/lib/*.d $(O)/bin/*.d $(O)/tests/unit/*.d)
