@@ -271,6 +271,32 @@ static void __attribute__((noreturn)) online_usage(FILE *out)
  * block, and whoever owns onlining now, the daemon or the kernel, must not
  * be raced for the zone.
  */
+/*
+ * The rule's fast path: one block, and the ratio from /proc/zoneinfo, as
+ * the kernel counts it, instead of a scan of every block per event.  False
+ * when that cannot be done (no zoneinfo, as in most fixture trees): scan.
+ */
+static bool read_one_for_udev(struct control *ctl, int argc, char **argv,
+			      struct mo_memory **mem, struct mo_usage *u)
+{
+	unsigned long id;
+	int r;
+
+	if (argc != 1 || mo_parse_block_name(argv[0], &id) < 0)
+		return false;
+	open_context(ctl);
+	if (mo_usage_from_zoneinfo(ctl->ctx, u) < 0)
+		return false;
+	r = mo_memory_read_one(ctl->ctx, id, mem);
+	if (r == -ENOENT)
+		errx(EXIT_FAIL, "%s: no such memory block in %s/devices/system/memory", argv[0],
+		     mo_sys_dir(ctl->ctx));
+	if (r < 0)
+		return false; /* the scan says what is wrong, in its words */
+	report_bad_blocks(ctl, *mem);
+	return true;
+}
+
 static bool udev_steps_aside(struct control *ctl)
 {
 	enum mo_auto_online a;
@@ -348,7 +374,11 @@ int cmd_online(struct control *ctl, int argc, char **argv)
 		return EXIT_OK;
 
 	p = load_policy(ctl);
-	r.mem = scan_memory(ctl, MO_SCAN_SOURCE);
+	/* The rule's one block: one read, not a scan (read_one_for_udev). */
+	if (!udev || !read_one_for_udev(ctl, argc - optind, argv + optind, &r.mem, &u)) {
+		r.mem = scan_memory(ctl, MO_SCAN_SOURCE);
+		mo_usage_from_memory(r.mem, &u);
+	}
 	r.selected = calloc(r.mem->n_blocks + 1, sizeof(bool));
 	if (!r.selected)
 		errx(EXIT_FAIL, "out of memory");
@@ -366,7 +396,6 @@ int cmd_online(struct control *ctl, int argc, char **argv)
 		warnx("note: the kernel onlines new memory itself (auto_online_blocks=%s)",
 		      mo_auto_online_name(r.mem->auto_online));
 
-	mo_usage_from_memory(r.mem, &u);
 	begin_output(&r);
 	/* Lowest first: kernel zones grow upwards from boot memory. */
 	for (size_t i = 0; i < r.mem->n_blocks; i++)

@@ -377,6 +377,48 @@ fail:
 	return r;
 }
 
+int mo_memory_read_one(struct mo_ctx *ctx, unsigned long id, struct mo_memory **ret)
+{
+	struct mo_memory *mem;
+	struct mo_block *b;
+	int memfd = mo_memory_fd(ctx);
+	int r;
+
+	if (memfd < 0)
+		return memfd == -ENOENT ? -ENODEV : memfd;
+	mem = calloc(1, sizeof(*mem));
+	if (mem)
+		mem->blocks = calloc(1, sizeof(*mem->blocks));
+	if (!mem || !mem->blocks) {
+		mo_memory_free(mem);
+		return -ENOMEM;
+	}
+	r = read_block_size(memfd, &mem->block_size);
+	if (r < 0)
+		goto fail;
+	if (mo_read_auto_online(ctx, &mem->auto_online) < 0)
+		mem->auto_online = MO_AUTO_UNKNOWN;
+	read_params(ctx, &mem->params);
+
+	mem->n_blocks = 1;
+	b = &mem->blocks[0];
+	*b = (struct mo_block){ .id = id, .node = -1, .zone = -1 };
+	/* As the scan does: node first, then what is safe to read. */
+	r = read_block(memfd, b, block_settled(ctx, b));
+	if (r == -ENOENT && b->state == MO_STATE_UNKNOWN)
+		goto fail;
+	if (r < 0 && r != -EAGAIN)
+		b->state = MO_STATE_UNKNOWN;
+	if (r < 0)
+		b->error = r;
+	mo_classify_sources(ctx, mem);
+	*ret = mem;
+	return 0;
+fail:
+	mo_memory_free(mem);
+	return r;
+}
+
 void mo_memory_free(struct mo_memory *mem)
 {
 	if (!mem)

@@ -161,6 +161,12 @@ enum {
  */
 int mo_memory_scan(struct mo_ctx *ctx, unsigned flags, struct mo_memory **ret);
 void mo_memory_free(struct mo_memory *mem);
+/*
+ * The kernel settings and one block, read as a scan reads them (zones once
+ * the block is linked to its node, its node, and its source): for the udev
+ * rule, which is about one block.  -ENOENT when the block does not exist.
+ */
+int mo_memory_read_one(struct mo_ctx *ctx, unsigned long id, struct mo_memory **ret);
 struct mo_block *mo_memory_find(const struct mo_memory *mem, unsigned long id);
 
 /* Re-read one block's state and zones into *b. -ENOENT when it vanished. */
@@ -265,6 +271,13 @@ struct mo_usage {
 };
 
 void mo_usage_from_memory(const struct mo_memory *mem, struct mo_usage *u);
+/*
+ * The same from /proc/zoneinfo (zone present pages, as the kernel counts):
+ * one read, where a scan reads every block.  -EINVAL for a file that is
+ * not zoneinfo, -ENOENT without one (most fixture trees).
+ */
+int mo_usage_from_zoneinfo(struct mo_ctx *ctx, struct mo_usage *u);
+int mo_zoneinfo_parse(const char *text, uint64_t page_size, struct mo_usage *u);
 /* Account one block of size bytes coming online in zone (or going away). */
 void mo_usage_add(struct mo_usage *u, int node, bool movable, uint64_t size);
 

@@ -235,3 +235,32 @@ link_node() {
 	run -0 mo status
 	assert_line "Blocks:              9 (8 online, 1 offline)"
 }
+
+@test "online --udev counts the ratio from /proc/zoneinfo and reads only its block" {
+	mkroot 0-7:online:Normal 8:offline
+	echo "ratio 100" >"$CONF"
+	# The blocks alone would say movable (0 movable); the kernel's zone
+	# counts say 4 GiB movable against 1 GiB kernel: over budget.
+	cat >"$ROOT/proc/zoneinfo" <<-'EOF'
+	Node 0, zone   Normal
+	        present  262144
+	Node 0, zone  Movable
+	        present  1048576
+	EOF
+	# A block the rule is not about, unreadable: a scan would complain.
+	echo garbage >"$MEM/memory3/state"
+	run -0 mo online --udev memory8 -v
+	assert_output --partial "memory8: online Normal (zone auto: movable 4G + block > 100% of kernel 1G)"
+	refute_output --partial memory3
+	assert_equal "$(writes)" "memory8 online_kernel"
+}
+
+@test "online --udev without zoneinfo scans, and names a block that is gone" {
+	mkroot 0-7:online:Normal 8:offline
+	run -0 mo online --udev memory8
+	assert_output "memory8: online Movable"
+	echo "Node 0, zone Normal" >"$ROOT/proc/zoneinfo"
+	echo "        present 262144" >>"$ROOT/proc/zoneinfo"
+	run -1 mo online --udev memory9
+	assert_output "memonline: memory9: no such memory block in $ROOT/sys/devices/system/memory"
+}

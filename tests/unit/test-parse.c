@@ -231,6 +231,44 @@ static void test_iomem(void)
 	       "end before start");
 }
 
+static void test_zoneinfo(void)
+{
+	static const char text[] =
+		"Node 0, zone      DMA\n"
+		"  per-node stats\n"
+		"      nr_inactive_anon 0\n"
+		"  pages free     3840\n"
+		"        spanned  4095\n"
+		"        present  3998\n"
+		"        managed  3840\n"
+		"Node 0, zone    DMA32\n"
+		"        present  782304\n"
+		"Node 0, zone   Normal\n"
+		"        present  262144\n"
+		"Node 0, zone  Movable\n"
+		"        present  131072\n"
+		"Node 1, zone   Normal\n"
+		"        present  0\n"
+		"Node 1, zone  Movable\n"
+		"        present  262144\n"
+		"Node 1, zone   Device\n"
+		"        present  999\n";
+	struct mo_usage u;
+
+	is_int(mo_zoneinfo_parse(text, 4096, &u), 0, "zoneinfo of two nodes");
+	is_u64(u.kernel, (3998ull + 782304 + 262144) * 4096, "kernel: DMA, DMA32, Normal");
+	is_u64(u.movable, (131072ull + 262144) * 4096, "movable: both nodes");
+	is_u64(u.node_movable[1], 1ull << 30, "node 1 movable 1 GiB");
+	is_u64(u.node_kernel[1], 0, "node 1 has no kernel memory; Device not counted");
+	is_int(mo_zoneinfo_parse("", 4096, &u), -EINVAL, "empty zoneinfo");
+	is_int(mo_zoneinfo_parse("        present  5\n", 4096, &u), -EINVAL,
+	       "present before any zone");
+	is_int(mo_zoneinfo_parse("Node 0, zone Bogus\n present 1\n", 4096, &u), -EINVAL,
+	       "unknown zone");
+	is_int(mo_zoneinfo_parse("Node 0, zone Normal\n present 99999999999999999\n", 4096,
+				 &u), -EINVAL, "present that overflows bytes");
+}
+
 int main(void)
 {
 	test_state();
@@ -240,5 +278,6 @@ int main(void)
 	test_names();
 	test_sizes();
 	test_iomem();
+	test_zoneinfo();
 	return tap_done();
 }
