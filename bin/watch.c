@@ -969,7 +969,15 @@ static void lock_memory(struct watch *w)
 		    (unsigned long long)rl.rlim_cur / 1024);
 		return;
 	}
-	if (mlockall(MCL_CURRENT | MCL_FUTURE) < 0)
+	/*
+	 * MCL_ONFAULT (Linux 4.4): lock each page once it is used, not every
+	 * page of every library mapped (libcrypto alone, through libkmod, is
+	 * 4.6 MiB the daemon never touches): 10.2 MiB resident becomes 4.4.
+	 * What start-up and coldplug touched, the paths an event takes, stays
+	 * locked.  Older kernels refuse the flag: lock everything then.
+	 */
+	if (mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) < 0 &&
+	    (errno != EINVAL || mlockall(MCL_CURRENT | MCL_FUTURE) < 0))
 		say(w, LOG_WARNING, "cannot lock memory, ignoring: %s", strerror(errno));
 }
 #endif
