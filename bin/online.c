@@ -104,7 +104,8 @@ const char *explain_state_error(int err, bool offline)
 		return offline ? "holes in the block, or it spans zones"
 			       : "the kernel refused this zone for the block";
 	case -EINTR:
-		return "timed out: the kernel was still migrating pages away";
+		return offline ? "timed out: the kernel was still migrating pages away"
+			       : "interrupted by a signal";
 	case -ENOENT:
 		return "the block vanished (removed meanwhile)";
 	case -EROFS:
