@@ -178,34 +178,21 @@ struct mo_block *mo_memory_find(const struct mo_memory *mem, unsigned long id)
  */
 static void read_nodes(struct mo_ctx *ctx, struct mo_memory *mem)
 {
-	int nodefd = mo_open_beneath(mo_sys_fd(ctx), MO_NODE_DIR, O_RDONLY | O_DIRECTORY);
-	DIR *nodes;
+	DIR *nodes = mo_opendir_beneath(mo_sys_fd(ctx), MO_NODE_DIR);
 	struct dirent *de;
 
-	if (nodefd < 0)
+	if (!nodes)
 		return;
-	nodes = fdopendir(nodefd);
-	if (!nodes) {
-		close(nodefd);
-		return;
-	}
 	while ((de = readdir(nodes))) {
-		uint64_t node;
-		DIR *d;
 		struct dirent *me;
-		int fd;
+		int node;
+		DIR *d;
 
-		if (strncmp(de->d_name, "node", 4) != 0 ||
-		    mo_parse_u64(de->d_name + 4, 10, &node) < 0 || node > INT32_MAX)
+		if (mo_parse_node_name(de->d_name, &node) < 0)
 			continue;
-		fd = mo_open_beneath(nodefd, de->d_name, O_RDONLY | O_DIRECTORY);
-		if (fd < 0)
+		d = mo_opendir_beneath(dirfd(nodes), de->d_name);
+		if (!d)
 			continue;
-		d = fdopendir(fd);
-		if (!d) {
-			close(fd);
-			continue;
-		}
 		while ((me = readdir(d))) {
 			unsigned long id;
 			struct mo_block *b;
@@ -241,14 +228,10 @@ int mo_block_read_node(struct mo_ctx *ctx, unsigned long id)
 	while (node < 0 && (n = getdents64(fd, buf, sizeof(buf))) > 0) {
 		for (ssize_t off = 0; off < n;) {
 			struct dirent64 *de = (struct dirent64 *)(buf + off);
-			uint64_t v;
 
 			off += de->d_reclen;
-			if (strncmp(de->d_name, "node", 4) == 0 &&
-			    mo_parse_u64(de->d_name + 4, 10, &v) == 0 && v <= INT32_MAX) {
-				node = v;
+			if (mo_parse_node_name(de->d_name, &node) == 0)
 				break;
-			}
 		}
 	}
 	if (node == -ENOENT && n < 0)
@@ -287,17 +270,10 @@ static int list_blocks(int memfd, struct mo_block **ret, size_t *ret_n)
 	struct mo_block *blocks = NULL;
 	size_t n = 0, cap = 0;
 	struct dirent *de;
-	DIR *d;
-	int fd = dup(memfd);
+	DIR *d = mo_opendir_beneath(memfd, ".");
 
-	if (fd < 0)
+	if (!d)
 		return -errno;
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return -errno;
-	}
-	rewinddir(d);
 	while ((de = readdir(d))) {
 		unsigned long id;
 

@@ -200,22 +200,16 @@ bool mo_numa(struct mo_ctx *ctx)
 {
 	struct dirent *de;
 	DIR *d;
-	int fd;
+	int node;
 
 	if (ctx->numa >= 0)
 		return ctx->numa;
 	ctx->numa = 0;
-	fd = mo_open_beneath(ctx->sys_fd, MO_NODE_DIR, O_RDONLY | O_DIRECTORY);
-	if (fd < 0)
+	d = mo_opendir_beneath(ctx->sys_fd, MO_NODE_DIR);
+	if (!d)
 		return false;
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return false;
-	}
 	while ((de = readdir(d)))
-		if (strncmp(de->d_name, "node", 4) == 0 && de->d_name[4] >= '0' &&
-		    de->d_name[4] <= '9')
+		if (mo_parse_node_name(de->d_name, &node) == 0)
 			ctx->numa = 1;
 	closedir(d);
 	return ctx->numa;
@@ -248,6 +242,23 @@ int mo_open_beneath(int dirfd, const char *path, int flags)
 		return fd;
 	/* Older kernels: at least never follow a symlink for the last step. */
 	return openat(dirfd, path, how.flags | O_NOFOLLOW);
+}
+
+DIR *mo_opendir_beneath(int dirfd, const char *path)
+{
+	int fd = mo_open_beneath(dirfd, path, O_RDONLY | O_DIRECTORY);
+	DIR *d;
+
+	if (fd < 0)
+		return NULL;
+	d = fdopendir(fd);
+	if (!d) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+	}
+	return d;
 }
 
 void mo_chomp(char *s, size_t *len)

@@ -2,6 +2,7 @@
 #ifndef MEMONLINE_INTERNAL_H
 #define MEMONLINE_INTERNAL_H
 
+#include <dirent.h>
 #include <sys/types.h>
 
 #include "memonline.h"
@@ -25,6 +26,10 @@ bool mo_numa(struct mo_ctx *ctx);
 
 /* openat that never resolves outside dirfd (-1 and errno EXDEV if it would). */
 int mo_open_beneath(int dirfd, const char *path, int flags);
+/* The same for a directory to read: NULL and errno on failure. */
+DIR *mo_opendir_beneath(int dirfd, const char *path);
+/* "node3" -> 3: the name of a NUMA node directory or a block's node link. */
+int mo_parse_node_name(const char *name, int *ret);
 /*
  * Read one attribute below dirfd into buf, without the trailing newline.
  * Returns its length, or -errno; -EFBIG when it does not fit in buf.

@@ -213,6 +213,17 @@ int mo_parse_block_name(const char *name, unsigned long *ret)
 	return 0;
 }
 
+int mo_parse_node_name(const char *name, int *ret)
+{
+	uint64_t v;
+
+	if (strncmp(name, "node", 4) != 0 || mo_parse_u64(name + 4, 10, &v) < 0 ||
+	    v > INT32_MAX)
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
+
 int mo_parse_devpath(const char *devpath, unsigned long *ret)
 {
 	static const char prefix[] = "/devices/system/memory/";
