@@ -416,7 +416,7 @@ enum mo_driver_state mo_driver_state_from_kmod(int initstate, bool have_initstat
 /* ---- Other onliners: udev rules --------------------------------------- */
 
 struct mo_udev_rules_file {
-	char name[128];  /* e.g. 40-redhat.rules */
+	char name[256];  /* e.g. 40-redhat.rules; NAME_MAX + 1 */
 	char path[640];  /* where it was found, below mo_root_dir() */
 	bool memonline;  /* memonline's own rule */
 };
