@@ -95,6 +95,9 @@ static void track(int fd, int flags)
 	if (n <= 0)
 		return;
 	path[n] = '\0';
+	/* Replaced by put() since it was opened: it is still that block's state. */
+	if (n > 10 && strcmp(path + n - 10, " (deleted)") == 0)
+		path[n - 10] = '\0';
 	free(tracked[fd]);
 	tracked[fd] = block_dir_of(path);
 	free(balloon[fd]);
@@ -186,18 +189,26 @@ static int get(const char *dir, const char *name, char *buf, size_t size)
 	return 0;
 }
 
+/*
+ * Replace a file whole, as sysfs shows a value: a reader racing the update
+ * (another onliner's scan) sees the old value or the new, never an empty
+ * file half-way through a rewrite.
+ */
 static void put(const char *dir, const char *name, const char *val)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], tmp[PATH_MAX];
 	int fd;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	fd = real_openat(AT_FDCWD, path, O_WRONLY | O_TRUNC | O_CREAT | O_CLOEXEC, 0644);
+	snprintf(tmp, sizeof(tmp), "%s/.fakesys-%s.%d", dir, name, (int)getpid());
+	fd = real_openat(AT_FDCWD, tmp, O_WRONLY | O_TRUNC | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return;
 	if (real_write(fd, val, strlen(val)) < 0 || real_write(fd, "\n", 1) < 0)
 		perror("fakesys: write");
 	real_close(fd);
+	if (rename(tmp, path) < 0)
+		perror("fakesys: rename");
 }
 
 static void log_write(const char *dir, const char *word)
