@@ -168,6 +168,8 @@ struct mo_block *mo_memory_find(const struct mo_memory *mem, unsigned long id)
 {
 	struct mo_block key = { .id = id };
 
+	if (!mem->n_blocks)
+		return NULL;
 	return bsearch(&key, mem->blocks, mem->n_blocks, sizeof(key), cmp_block);
 }
 
@@ -295,7 +297,8 @@ static int list_blocks(int memfd, struct mo_block **ret, size_t *ret_n)
 		blocks[n++] = (struct mo_block){ .id = id, .node = -1, .zone = -1 };
 	}
 	closedir(d);
-	qsort(blocks, n, sizeof(*blocks), cmp_block);
+	if (n > 1) /* qsort and bsearch take no NULL, even for nothing */
+		qsort(blocks, n, sizeof(*blocks), cmp_block);
 	*ret = blocks;
 	*ret_n = n;
 	return 0;

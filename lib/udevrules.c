@@ -201,7 +201,8 @@ int mo_udev_memory_rules(struct mo_ctx *ctx, struct mo_udev_rules_file **ret,
 		free(files);
 		return r;
 	}
-	qsort(files, n, sizeof(*files), cmp_file);
+	if (n > 1) /* qsort(NULL, 0) is undefined: no rules at all is common */
+		qsort(files, n, sizeof(*files), cmp_file);
 	*ret = files;
 	*ret_n = n;
 	return 0;
