@@ -304,6 +304,37 @@ static int list_blocks(int memfd, struct mo_block **ret, size_t *ret_n)
 	return 0;
 }
 
+/* What a scan reads besides the blocks: block size and the kernel's settings. */
+static int read_settings(struct mo_ctx *ctx, int memfd, struct mo_memory *mem)
+{
+	int r = read_block_size(memfd, &mem->block_size);
+
+	if (r < 0)
+		return r;
+	if (mo_read_auto_online(ctx, &mem->auto_online) < 0)
+		mem->auto_online = MO_AUTO_UNKNOWN;
+	read_params(ctx, &mem->params);
+	return 0;
+}
+
+/*
+ * Read one block for a scan: -ENOENT when it was removed meanwhile (it is
+ * simply gone), else 0 with the block kept.  One unreadable block does not
+ * hide the others: it is kept, marked with its error.
+ */
+static int read_block_kept(int memfd, struct mo_block *b, bool settled)
+{
+	int r = read_block(memfd, b, settled);
+
+	if (r == -ENOENT && b->state == MO_STATE_UNKNOWN)
+		return r;
+	if (r < 0 && r != -EAGAIN)
+		b->state = MO_STATE_UNKNOWN;
+	if (r < 0)
+		b->error = r;
+	return 0;
+}
+
 int mo_memory_scan(struct mo_ctx *ctx, unsigned flags, struct mo_memory **ret)
 {
 	struct mo_memory *mem;
@@ -318,12 +349,9 @@ int mo_memory_scan(struct mo_ctx *ctx, unsigned flags, struct mo_memory **ret)
 	if (!mem)
 		return -ENOMEM;
 
-	r = read_block_size(memfd, &mem->block_size);
+	r = read_settings(ctx, memfd, mem);
 	if (r < 0)
 		goto fail;
-	if (mo_read_auto_online(ctx, &mem->auto_online) < 0)
-		mem->auto_online = MO_AUTO_UNKNOWN;
-	read_params(ctx, &mem->params);
 
 	r = list_blocks(memfd, &mem->blocks, &mem->n_blocks);
 	if (r < 0)
@@ -334,16 +362,8 @@ int mo_memory_scan(struct mo_ctx *ctx, unsigned flags, struct mo_memory **ret)
 	for (size_t i = 0; i < mem->n_blocks; i++) {
 		struct mo_block *b = &mem->blocks[i];
 
-		r = read_block(memfd, b, !numa || b->node >= 0);
-		/* Removed between readdir and read: it is simply gone. */
-		if (r == -ENOENT && b->state == MO_STATE_UNKNOWN)
-			continue;
-		/* One unreadable block does not hide the others: keep it, marked. */
-		if (r < 0 && r != -EAGAIN)
-			b->state = MO_STATE_UNKNOWN;
-		if (r < 0)
-			b->error = r;
-		mem->blocks[kept++] = *b;
+		if (read_block_kept(memfd, b, !numa || b->node >= 0) == 0)
+			mem->blocks[kept++] = *b;
 	}
 	mem->n_blocks = kept;
 
@@ -372,24 +392,17 @@ int mo_memory_read_one(struct mo_ctx *ctx, unsigned long id, struct mo_memory **
 		mo_memory_free(mem);
 		return -ENOMEM;
 	}
-	r = read_block_size(memfd, &mem->block_size);
+	r = read_settings(ctx, memfd, mem);
 	if (r < 0)
 		goto fail;
-	if (mo_read_auto_online(ctx, &mem->auto_online) < 0)
-		mem->auto_online = MO_AUTO_UNKNOWN;
-	read_params(ctx, &mem->params);
 
 	mem->n_blocks = 1;
 	b = &mem->blocks[0];
 	*b = (struct mo_block){ .id = id, .node = -1, .zone = -1 };
 	/* As the scan does: node first, then what is safe to read. */
-	r = read_block(memfd, b, block_settled(ctx, b));
-	if (r == -ENOENT && b->state == MO_STATE_UNKNOWN)
-		goto fail;
-	if (r < 0 && r != -EAGAIN)
-		b->state = MO_STATE_UNKNOWN;
+	r = read_block_kept(memfd, b, block_settled(ctx, b));
 	if (r < 0)
-		b->error = r;
+		goto fail;
 	mo_classify_sources(ctx, mem);
 	*ret = mem;
 	return 0;
