@@ -17,6 +17,9 @@
  *   hang      the write blocks until a signal arrives, then fails with EINTR
  *             (what offlining does when it cannot migrate pages)
  * Every accepted write is appended to $FAKESYS_LOG as "memoryN WORD".
+ * $FAKESYS_CHANGE_US makes each accepted state change take that many
+ * microseconds with the block locked, as initialising or migrating a block's
+ * pages takes time in the kernel; races then overlap on any machine.
  *
  * Writes to xen_memory0/target_kb and xen_memory0/target are stored as
  * drivers/xen/xen-balloon.c stores them: target_kb through
@@ -333,6 +336,14 @@ static void pick_zone(const char *zones, const char *word, char *out, size_t siz
 		snprintf(out, size, "Movable");
 }
 
+static void change_delay(void)
+{
+	const char *us = getenv("FAKESYS_CHANGE_US");
+
+	if (us && *us)
+		usleep((useconds_t)strtoul(us, NULL, 10));
+}
+
 static int emulate(const char *dir, const char *buf, size_t n)
 {
 	char word[32], state[32], zones[64], zone[16];
@@ -384,6 +395,7 @@ static int emulate(const char *dir, const char *buf, size_t n)
 			snprintf(offline_zones, sizeof(offline_zones), "%s Movable", zones);
 		put(dir, "valid_zones", offline_zones);
 	}
+	change_delay();
 	put(dir, "state", online ? "online" : "offline");
 	put(dir, "online", online ? "1" : "0");
 	log_write(dir, word);
