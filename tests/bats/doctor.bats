@@ -94,8 +94,11 @@ doctor_json() { # doctor_json EXIT-CODE
 	mkroot --auto-online online 0-3:online
 	mkdir -p "$ROOT/run/memonline"
 	flock "$ROOT/run/memonline/watch" sleep 20 3>&- &
-	local holder=$!
-	sleep 0.3
+	local holder=$! i
+	for ((i = 0; i < 500; i++)); do # until the holder has the lock
+		flock -n "$ROOT/run/memonline/watch" true || break
+		sleep 0.02
+	done
 	doctor_json 65
 	kill "$holder"
 	run check onliners <<<"$output"

@@ -353,7 +353,7 @@ memory9 offline\nmemory16 online_movable\nmemory17 online_movable'
 	event add 16
 	wait_log "memory16: online_movable: Device or resource busy; retry 1 of 5"
 	echo online >"$MEM/auto_online_blocks"
-	sleep 0.2 # the first retry falls due after 100 ms
+	wait_log "memory16: left to the kernel" # the first retry, after 100 ms
 	watch_end
 	assert_equal "$WATCH_RC" 0
 	run -0 grep memory16 "$WLOG"
