@@ -16,7 +16,11 @@ UDEVDIR ?= $(call pc_var,udev,udevdir,/usr/lib/udev)
 UDEVRULESDIR ?= $(UDEVDIR)/rules.d
 SYSTEMDUNITDIR ?= $(call pc_var,systemd,systemdsystemunitdir,/usr/lib/systemd/system)
 BASHCOMPDIR ?= $(call pc_var,bash-completion,completionsdir,/usr/share/bash-completion/completions)
-LIBS_PC := libudev mount libkmod smartcols
+LIBS_PC := libudev mount smartcols
+# Headers only: lib/drivers.c loads libkmod with dlopen() when a report needs
+# it.  Linked, its libcrypto, libzstd and liblzma were most of the dynamic
+# loader's work at every start, one per udev event.
+DLOPEN_PC := libkmod
 
 CC ?= gcc
 CFLAGS ?= -O2 -g
@@ -25,7 +29,7 @@ WARNFLAGS := -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
 ifdef WERROR
 WARNFLAGS += -Werror
 endif
-PC_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(LIBS_PC))
+PC_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(LIBS_PC) $(DLOPEN_PC))
 PC_LIBS := $(shell $(PKG_CONFIG) --libs $(LIBS_PC))
 ALL_CFLAGS := -std=gnu11 $(WARNFLAGS) $(CPPFLAGS) $(CFLAGS) -Ilib $(PC_CFLAGS) \
 	-DMO_VERSION='"$(VERSION)"' -DMO_SYSCONFDIR='"$(SYSCONFDIR)"' \

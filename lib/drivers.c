@@ -10,8 +10,14 @@
  *   ACPI core: no module at all.  Its scan handler registers a hotplug
  *   profile, firmware/acpi/hotplug/memory/ (drivers/acpi/sysfs.c).
  * - kmem registers the dax driver bus/dax/drivers/kmem.
+ *
+ * libkmod is loaded with dlopen() when a report on the running system asks,
+ * not linked: it brings libcrypto, libzstd and liblzma, most of the dynamic
+ * loader's work at every start (one per udev event) and 4.6 MiB mapped into
+ * the daemon, which never asks.  Without it, sysfs alone answers.
  */
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libkmod.h>
@@ -101,7 +107,61 @@ static void quiet(void *data, int priority, const char *file, int line, const ch
 	/* A library does not log: missing indexes are answered by the tree. */
 }
 
-static enum mo_driver_state state_from_kmod(struct mo_ctx *ctx, struct kmod_ctx *kctx,
+/* The soname libkmod has had since 2012. */
+#define KMOD_SONAME "libkmod.so.2"
+
+/* libkmod's functions, typed by its header, and a context of it. */
+struct libkmod {
+	void *dl;
+	struct kmod_ctx *ctx;
+	typeof(kmod_new) *kmod_new;
+	typeof(kmod_unref) *kmod_unref;
+	typeof(kmod_set_log_fn) *kmod_set_log_fn;
+	typeof(kmod_module_new_from_name) *kmod_module_new_from_name;
+	typeof(kmod_module_get_initstate) *kmod_module_get_initstate;
+	typeof(kmod_module_get_path) *kmod_module_get_path;
+	typeof(kmod_module_unref) *kmod_module_unref;
+};
+
+static void libkmod_close(struct libkmod *k)
+{
+	if (k->ctx)
+		k->kmod_unref(k->ctx);
+	if (k->dl)
+		dlclose(k->dl);
+}
+
+/*
+ * RTLD_NODELETE, as systemd loads its optional libraries: dlclose() leaves
+ * libkmod and what it pulled in mapped, since libraries such as libcrypto
+ * are not made to be unloaded, and a second report finds them loaded.
+ */
+static int libkmod_open(struct libkmod *ret)
+{
+	struct libkmod k = {};
+
+	k.dl = dlopen(KMOD_SONAME, RTLD_NOW | RTLD_NODELETE);
+	if (!k.dl)
+		return -EOPNOTSUPP;
+#define SYM(f) (k.f = (typeof(k.f))dlsym(k.dl, #f))
+	if (!SYM(kmod_new) || !SYM(kmod_unref) || !SYM(kmod_set_log_fn) ||
+	    !SYM(kmod_module_new_from_name) || !SYM(kmod_module_get_initstate) ||
+	    !SYM(kmod_module_get_path) || !SYM(kmod_module_unref)) {
+		libkmod_close(&k);
+		return -EOPNOTSUPP;
+	}
+#undef SYM
+	k.ctx = k.kmod_new(NULL, NULL);
+	if (!k.ctx) {
+		libkmod_close(&k);
+		return -ENOMEM;
+	}
+	k.kmod_set_log_fn(k.ctx, quiet, NULL);
+	*ret = k;
+	return 0;
+}
+
+static enum mo_driver_state state_from_kmod(struct mo_ctx *ctx, struct libkmod *k,
 					    enum mo_driver d)
 {
 	struct kmod_module *mod = NULL;
@@ -110,14 +170,14 @@ static enum mo_driver_state state_from_kmod(struct mo_ctx *ctx, struct kmod_ctx 
 	int initstate;
 	enum mo_driver_state st;
 
-	if (d == MO_DRIVER_ACPI_MEMORY || !kctx ||
-	    kmod_module_new_from_name(kctx, drivers[d].name, &mod) < 0)
+	if (d == MO_DRIVER_ACPI_MEMORY ||
+	    k->kmod_module_new_from_name(k->ctx, drivers[d].name, &mod) < 0)
 		return state_from_tree(ctx, d);
-	initstate = kmod_module_get_initstate(mod);
+	initstate = k->kmod_module_get_initstate(mod);
 	snprintf(path, sizeof(path), "module/%s/initstate", drivers[d].name);
 	have_initstate = exists(mo_sys_fd(ctx), path);
-	file = kmod_module_get_path(mod) != NULL;
-	kmod_module_unref(mod);
+	file = k->kmod_module_get_path(mod) != NULL;
+	k->kmod_module_unref(mod);
 	st = mo_driver_state_from_kmod(initstate, have_initstate, file);
 	/* A built-in without parameters and without modules.builtin: its driver dir. */
 	if (st == MO_DRIVER_ABSENT && exists(mo_sys_fd(ctx), drivers[d].sys_path))
@@ -148,17 +208,17 @@ static int read_param(struct mo_ctx *ctx, enum mo_driver d)
 
 void mo_drivers_read(struct mo_ctx *ctx, struct mo_driver_info out[MO_DRIVER__MAX])
 {
-	struct kmod_ctx *kctx = NULL;
+	struct libkmod k = {};
 
-	if (mo_is_live(ctx)) {
-		kctx = kmod_new(NULL, NULL);
-		if (kctx)
-			kmod_set_log_fn(kctx, quiet, NULL);
-	}
+	/*
+	 * libkmod reads the real /sys and /lib/modules: no use below a sysroot.
+	 * Not there, or not loadable: k.ctx stays NULL and the tree answers.
+	 */
+	if (mo_is_live(ctx))
+		(void)libkmod_open(&k);
 	for (int d = 0; d < MO_DRIVER__MAX; d++) {
-		out[d].state = kctx ? state_from_kmod(ctx, kctx, d)
-				     : state_from_tree(ctx, d);
+		out[d].state = k.ctx ? state_from_kmod(ctx, &k, d) : state_from_tree(ctx, d);
 		out[d].param = out[d].state == MO_DRIVER_ABSENT ? -1 : read_param(ctx, d);
 	}
-	kmod_unref(kctx);
+	libkmod_close(&k);
 }

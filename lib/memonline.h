@@ -400,8 +400,9 @@ const char *mo_driver_state_name(enum mo_driver_state s);
 const char *mo_driver_param_name(enum mo_driver d); /* NULL when none matters */
 /*
  * Which drivers are there.  On the live system libkmod answers (it knows
- * modules.builtin and the module files); below a sysroot, whose /sys
- * libkmod cannot be pointed at, the tree's sys/module is read.
+ * modules.builtin and the module files), loaded on first use; below a
+ * sysroot, whose /sys libkmod cannot be pointed at, or when libkmod cannot
+ * be loaded, the tree's sys/module is read.
  */
 void mo_drivers_read(struct mo_ctx *ctx, struct mo_driver_info out[MO_DRIVER__MAX]);
 /*
