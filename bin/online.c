@@ -166,6 +166,16 @@ static void select_targets(struct run *r, int argc, char **argv, void (*usage)(F
 	}
 }
 
+/* Blocks reported on, whatever their outcome. */
+static unsigned reported(const struct run *r)
+{
+	unsigned n = 0;
+
+	for (int o = 0; o < OUTCOME__MAX; o++)
+		n += r->counts[o];
+	return n;
+}
+
 static int exit_code(const struct run *r)
 {
 	if (!r->counts[FAILED])
@@ -403,7 +413,7 @@ int cmd_online(struct control *ctl, int argc, char **argv)
 		if (r.selected[i])
 			online_one(&r, p, &u, forced, &r.mem->blocks[i]);
 	end_output(&r);
-	if (!ctl->json && all && r.counts[DONE] + r.counts[FAILED] + r.counts[SKIPPED] == 0)
+	if (!ctl->json && all && reported(&r) == 0)
 		printf("nothing to online: no offline blocks\n");
 
 	free(r.selected);

@@ -78,6 +78,13 @@ memory15 online_kernel"
 	refute_output --partial failed
 }
 
+@test "every block lost to another onliner: already online, not 'nothing to online'" {
+	mkroot 0-7:online 8:offline
+	fault 8 race
+	run -0 mo online --all
+	assert_output "memory8: already online Normal"
+}
+
 @test "EBUSY on one block: the others go on, exit 64 for partial success" {
 	mkroot 0-7:online 8-10:offline
 	fault 9 EBUSY
