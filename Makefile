@@ -52,6 +52,7 @@ LIBMO := $(O)/lib/libmemonline.a
 TEST_SRC := $(wildcard tests/unit/test-*.c)
 TEST_BIN := $(patsubst %.c,$(O)/%,$(TEST_SRC))
 FAKESYS := $(O)/tests/fakesys.so
+NOKMOD := $(O)/tests/nokmod.so
 
 all: $(O)/memonline
 
@@ -73,12 +74,13 @@ $(O)/tests/unit/%: tests/unit/%.c tests/unit/tap.h $(LIBMO)
 	@echo "  CC      $@"
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $(ALL_LDFLAGS) -o $@ $< $(LIBMO) $(PC_LIBS)
 
-$(FAKESYS): tests/fakesys.c
+# LD_PRELOAD shims: fakesys.so (the kernel's writes), nokmod.so (no libkmod).
+$(O)/tests/%.so: tests/%.c
 	@mkdir -p $(@D)
 	@echo "  CC      $@"
 	$(Q)$(CC) -std=gnu11 $(WARNFLAGS) -O2 -g -fPIC -shared -o $@ $< -ldl
 
-check-build: $(O)/memonline $(TEST_BIN) $(FAKESYS)
+check-build: $(O)/memonline $(TEST_BIN) $(FAKESYS) $(NOKMOD)
 
 BATS := $(wildcard tests/bats/*.bats)
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer
@@ -215,7 +217,7 @@ systemd/%: systemd/%.in .subst-vars
 
 clean:
 	rm -f memonline lib/libmemonline.a $(LIB_OBJ) $(BIN_OBJ) $(TEST_BIN) $(GENERATED) .subst-vars \
-		$(FAKESYS) $(wildcard lib/*.d bin/*.d tests/unit/*.d)
+		$(FAKESYS) $(NOKMOD) $(wildcard lib/*.d bin/*.d tests/unit/*.d)
 	rm -rf build
 
 .PHONY: FORCE all bench check check-build check-qemu check-qemu-deb check-sanitize check-suites fuzz deps run clean install install-strip uninstall

@@ -10,6 +10,8 @@ bats_load_library bats-file
 TOP=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 MEMONLINE=${MEMONLINE:-$TOP/memonline}
 FAKESYS=${FAKESYS:-$TOP/tests/fakesys.so}
+# Built beside fakesys.so (make check-build): dlopen() of libkmod fails.
+NOKMOD=${NOKMOD:-$(dirname "$FAKESYS")/nokmod.so}
 FIXTURES=$TOP/tests/fixtures
 ROOT=
 
