@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libkmod.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -107,8 +108,28 @@ static void quiet(void *data, int priority, const char *file, int line, const ch
 	/* A library does not log: missing indexes are answered by the tree. */
 }
 
-/* The soname libkmod has had since 2012. */
+/*
+ * The soname libkmod has had since 2012, and a note that tells packaging
+ * tools what DT_NEEDED no longer does (https://systemd.io/ELF_DLOPEN_METADATA/):
+ * "recommended", since every report works without it.
+ */
 #define KMOD_SONAME "libkmod.so.2"
+#define NOTE_DLOPEN_JSON                                                             \
+	"[{\"feature\":\"kmod\",\"description\":\"Kernel modules on disk and "     \
+	"built in, for the hot-add driver report\",\"priority\":\"recommended\","    \
+	"\"soname\":[\"" KMOD_SONAME "\"]}]"
+
+__attribute__((used, section(".note.dlopen"), aligned(4))) static const struct {
+	uint32_t n_namesz, n_descsz, n_type;
+	char name[sizeof("FDO")];
+	char desc[(sizeof(NOTE_DLOPEN_JSON) + 3) & ~3]; /* 0-padded to 4 bytes */
+} note_dlopen_kmod = {
+	.n_namesz = sizeof("FDO"),
+	.n_descsz = sizeof(NOTE_DLOPEN_JSON),
+	.n_type = 0x407c0c0a,
+	.name = "FDO",
+	.desc = NOTE_DLOPEN_JSON,
+};
 
 /* libkmod's functions, typed by its header, and a context of it. */
 struct libkmod {

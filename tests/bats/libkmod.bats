@@ -39,3 +39,20 @@ load helpers
 	assert_line "$from_tree"
 	assert_equal "$(cat "$NOKMOD_LOG")" "libkmod.so.2"
 }
+
+@test "a .note.dlopen names libkmod for packaging tools, as recommended" {
+	local note=$BATS_TEST_TMPDIR/note
+	objcopy -O binary --only-section=.note.dlopen "$MEMONLINE" "$note"
+	# One ELF note: namesz, descsz, type, "FDO\0", then the JSON, 0-terminated.
+	run -0 python3 - "$note" <<-'PY'
+	import json, struct, sys
+	b = open(sys.argv[1], "rb").read()
+	namesz, descsz, kind = struct.unpack_from("=III", b)
+	name = b[12:12 + namesz]
+	desc = b[12 + (namesz + 3) // 4 * 4:][:descsz]
+	assert desc.endswith(b"\0"), desc
+	for d in json.loads(desc[:-1]):
+	    print(hex(kind), name, d["soname"], d["priority"])
+	PY
+	assert_output "0x407c0c0a b'FDO\\x00' ['libkmod.so.2'] recommended"
+}
