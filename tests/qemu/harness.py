@@ -136,10 +136,11 @@ class Result:
 class Guest:
     """QEMU running one scenario; run() returns a Result."""
 
-    def __init__(self, scenario, kernel, initrd, workdir, dimm_bytes, verbose=False):
+    def __init__(self, scenario, kernel, initrd, workdir, dimm_bytes, vmem_bytes,
+                 verbose=False):
         self.sc = scenario
         self.kernel, self.initrd, self.workdir = kernel, initrd, workdir
-        self.dimm_bytes = dimm_bytes
+        self.dimm_bytes, self.vmem_bytes = dimm_bytes, vmem_bytes
         self.verbose = verbose
         self.serial = os.path.join(workdir, scenario.name + ".serial.log")
         # A socket path must fit in sun_path (108 bytes): keep it short.
@@ -154,10 +155,13 @@ class Guest:
         sc = self.sc
         if sc.xen:
             return self.xen_command()
-        # maxmem: boot memory, the DIMMs and a virtio-mem region must all fit.
-        maxmem = 512 * 2**20 + sc.slots * max(self.dimm_bytes, 2**30) + 4 * 2**30
+        # maxmem: boot memory, the DIMMs and a virtio-mem region must all fit;
+        # the region holds the largest grow a scenario asks for.
+        vmem_region = max(4 * 2**30, self.vmem_bytes)
+        maxmem = 512 * 2**20 + sc.slots * max(self.dimm_bytes, 2**30) + vmem_region
         append = (f"console=ttyS0 quiet loglevel=5 panic=-1 memhp_default_state=offline "
-                  f"{sc.append} mo_scenario={sc.name} mo_dimm_bytes={self.dimm_bytes}")
+                  f"{sc.append} mo_scenario={sc.name} mo_dimm_bytes={self.dimm_bytes} "
+                  f"mo_vmem_bytes={self.vmem_bytes}")
         cmd = ["qemu-system-x86_64", "-M", "pc", "-accel", "tcg",
                "-m", f"512M,slots={sc.slots},maxmem={maxmem // 2**20}M",
                "-smp", "1", "-nodefaults", "-display", "none",
@@ -166,7 +170,7 @@ class Guest:
                "-serial", "file:" + self.serial,
                "-qmp", f"unix:{self.qmp_path},server=on,wait=off"]
         if sc.vmem:
-            cmd += ["-object", "memory-backend-ram,id=vmem0,size=4G",
+            cmd += ["-object", f"memory-backend-ram,id=vmem0,size={vmem_region}",
                     "-device", "virtio-mem-pci,id=vm0,memdev=vmem0,requested-size=0"]
         return cmd
 
@@ -436,6 +440,9 @@ def main(doc, scenarios, xen=False):
                     "its binary, udev rule and unit at their installed paths")
     ap.add_argument("--dimm-size", default=os.environ.get("MEMONLINE_QEMU_DIMM_SIZE", "1G"),
                     help="size of the DIMM in the timed scenarios (default %(default)s)")
+    ap.add_argument("--vmem-size", default=os.environ.get("MEMONLINE_QEMU_VMEM_SIZE", "1G"),
+                    help="size of the virtio-mem grow in the timed scenarios "
+                    "(default %(default)s)")
     ap.add_argument("--timeout", type=float, help="per-scenario timeout in seconds")
     ap.add_argument("--cache", default=os.environ.get(
         "MEMONLINE_QEMU_CACHE", os.path.join(HERE, "..", "..", ".cache", "qemu")))
@@ -452,6 +459,7 @@ def main(doc, scenarios, xen=False):
     chosen = [byname[n] for n in args.scenarios] or scenarios
     try:
         args.dimm_bytes = parse_size(args.dimm_size)
+        args.vmem_bytes = parse_size(args.vmem_size)
     except ValueError as e:
         ap.error(str(e))
 
@@ -549,7 +557,7 @@ def run_all(args, chosen, workdir, xen, bail):
             continue
         if args.timeout:
             sc.timeout = args.timeout
-        guest = Guest(sc, kernel, path, workdir, dimm_bytes, args.verbose)
+        guest = Guest(sc, kernel, path, workdir, dimm_bytes, args.vmem_bytes, args.verbose)
         res = guest.run()
         print(f"{'ok' if res.ok else 'not ok'} {label}")
         failed += not res.ok

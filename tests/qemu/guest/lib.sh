@@ -110,6 +110,30 @@ stop_watch() {
 dimm_bytes=$(param dimm_bytes)
 dimm_bytes=${dimm_bytes:-1073741824}
 dimm_blocks=$((dimm_bytes / block_bytes))
+# The virtio-mem grow of the timed scenarios (run --vmem-size), and its name
+# in their timings: 4G, or 512M.
+vmem_bytes=$(param vmem_bytes)
+vmem_bytes=${vmem_bytes:-1073741824}
+vmem_blocks=$((vmem_bytes / block_bytes))
+if [ $((vmem_bytes % 1073741824)) -eq 0 ]; then
+	vmem_size=$((vmem_bytes >> 30))G
+else
+	vmem_size=$((vmem_bytes >> 20))M
+fi
+
+# vmem_grow NAME ZONE: grow virtio-mem by $vmem_bytes in one request; time it
+# as NAME-virtio-mem-SIZE until every new block is online, and check they
+# are all in ZONE. Sets $vmem_added to the blocks it brought.
+vmem_grow() {
+	_before=$(new_blocks)
+	_want=$(($(count_new) + vmem_blocks))
+	check "virtio_mem driver bound" eval 'ls /sys/bus/virtio/drivers/virtio_mem | grep -q virtio'
+	request vmem_resize $vmem_size
+	wait_until 60 all_new_online $_want && mark TIME "$1-virtio-mem-$vmem_size"
+	vmem_added=$(new_blocks | grep -vxF "${_before:-none}")
+	check "all $vmem_blocks virtio-mem blocks online" all_new_online $_want
+	check "virtio-mem's blocks in $2" only_zone "$2" $vmem_added
+}
 
 # json_num FILE KEY: the first number under "KEY" in memonline's JSON output.
 json_num() {

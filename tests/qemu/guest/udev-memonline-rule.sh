@@ -1,5 +1,6 @@
-# memonline's own udev rules under the real systemd-udevd: a hot-added DIMM is
-# onlined by the rule, into the zone /etc/memonline.conf names. With run --deb
+# memonline's own udev rules under the real systemd-udevd: a hot-added DIMM,
+# then a virtio-mem grow, are onlined by the rule, into the zone
+# /etc/memonline.conf names. With run --deb
 # the rule is the package's, where the package put it, and udevd must be seen
 # reading that file and running the packaged /usr/bin/memonline from it.
 udevd_args=
@@ -33,6 +34,7 @@ wait_until 60 all_new_online $dimm_blocks && mark TIME udev-memonline-rule
 added=$(new_blocks)
 check "all $dimm_blocks blocks online ($(new_range))" all_new_online $dimm_blocks
 check "valid_zones Movable for every new block" only_zone Movable $added
+vmem_grow udev-memonline-rule Movable
 if [ -z "$deb_package" ]; then
 	show /tmp/udevd.log
 	exit

@@ -1,5 +1,6 @@
 # memonline watch with "zone movable": a hot-added DIMM comes online movable,
-# and can be unplugged again (memonline offline, then device_del). With
+# and can be unplugged again (memonline offline, then device_del); then a
+# virtio-mem grow comes online movable too. With
 # run --deb the daemon is started as the packaged unit starts it: its
 # ExecStart command line, /run/memonline made as RuntimeDirectory= does.
 cat >/etc/memonline.conf <<CONF
@@ -38,6 +39,7 @@ sleep 1
 check "watch leaves blocks offlined by memonline offline alone" only_state offline $added
 request dimm_del dimm1 removed
 check "dimm1's blocks leave sysfs after device_del" wait_until 20 eval '[ "$(count_new)" -eq 0 ]'
+vmem_grow memonline-watch Movable
 stop_watch
 check "watch logged a line for each block" log_names_blocks /tmp/watch.log $added
 check "watch logged no error" log_clean /tmp/watch.log
