@@ -61,3 +61,16 @@ mkdeb() {
 	run -0 grep -A1 '^override_dh_installsystemd:' "$TOP/debian/rules"
 	assert_line --partial 'dh_installsystemd --no-enable'
 }
+
+# libkmod is loaded with dlopen(): dpkg-shlibdeps and find-requires miss it.
+@test "the .deb recommends libkmod2" {
+	run -0 awk '/^Package: / { pkg = $2 } /^[A-Z]/ { field = $1 }
+		pkg == "memonline" && field == "Recommends:" { print }' "$TOP/debian/control"
+	assert_line --regexp '^ libkmod2,?$'
+}
+
+@test "the RPM recommends kmod-libs" {
+	command -v rpmspec >/dev/null || skip "no rpmspec (scripts/packaging-deps.txt)"
+	run -0 rpmspec -q --qf '[%{RECOMMENDNAME}\n]' "$TOP/packaging/rpm/memonline.spec"
+	assert_line --regexp '^kmod-libs(\(.*\))?$'
+}
