@@ -114,9 +114,9 @@ static void quiet(void *data, int priority, const char *file, int line, const ch
  * "recommended", since every report works without it.
  */
 #define KMOD_SONAME "libkmod.so.2"
-#define NOTE_DLOPEN_JSON                                                             \
-	"[{\"feature\":\"kmod\",\"description\":\"Kernel modules on disk and "     \
-	"built in, for the hot-add driver report\",\"priority\":\"recommended\","    \
+#define NOTE_DLOPEN_JSON                                                                 \
+	"[{\"feature\":\"kmod\",\"description\":\"Kernel modules on disk and "           \
+	"built in, for the hot-add driver report\",\"priority\":\"recommended\","        \
 	"\"soname\":[\"" KMOD_SONAME "\"]}]"
 
 __attribute__((used, section(".note.dlopen"), aligned(4))) static const struct {
@@ -238,7 +238,8 @@ void mo_drivers_read(struct mo_ctx *ctx, struct mo_driver_info out[MO_DRIVER__MA
 	if (mo_is_live(ctx))
 		(void)libkmod_open(&k);
 	for (int d = 0; d < MO_DRIVER__MAX; d++) {
-		out[d].state = k.ctx ? state_from_kmod(ctx, &k, d) : state_from_tree(ctx, d);
+		out[d].state =
+			k.ctx ? state_from_kmod(ctx, &k, d) : state_from_tree(ctx, d);
 		out[d].param = out[d].state == MO_DRIVER_ABSENT ? -1 : read_param(ctx, d);
 	}
 	libkmod_close(&k);
