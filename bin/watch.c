@@ -110,6 +110,7 @@ struct watch {
 	char marker[PATH_MAX];
 	bool journal;	   /* stderr goes to the journal: levels as <N> prefixes */
 	bool source_polls; /* false: a regular file, always readable */
+	bool replay;	   /* events from --replay, not from the kernel or udevd */
 	bool rescan, ended, quit;
 	unsigned receive_errors;
 	unsigned long onlined, moved;
@@ -833,6 +834,7 @@ static void on_state_event(struct watch *w, const struct mo_event *ev)
 static void receive_events(struct watch *w)
 {
 	struct mo_event ev;
+	char why[96];
 	int r;
 
 	/* A bounded drain, so retries and signals get their turn in a storm. */
@@ -851,10 +853,23 @@ static void receive_events(struct watch *w)
 			lost_events(w, "events were lost (receive buffer overflow)");
 			continue;
 		}
-		if (r == -EBADMSG) {
+		if (r == -EBADMSG && w->replay) {
 			say(w, LOG_WARNING,
 			    "%s: a line that is not 'ACTION DEVPATH', ignoring",
 			    mo_monitor_name(w->mon));
+			continue;
+		}
+		if (r == -EBADMSG) {
+			/*
+			 * Not a broken source: the message is gone, the next
+			 * one may be fine.  It passed the monitor's filter on
+			 * subsystem memory, so it may have been a block's event.
+			 */
+			w->receive_errors = 0;
+			snprintf(why, sizeof(why),
+				 "%s monitor: an event libudev could not parse",
+				 mo_monitor_name(w->mon));
+			lost_events(w, why);
 			continue;
 		}
 		if (r < 0) {
@@ -866,7 +881,9 @@ static void receive_events(struct watch *w)
 				w->quit = true;
 				return;
 			}
-			lost_events(w, strerror(-r));
+			snprintf(why, sizeof(why), "receiving %s events: %s",
+				 mo_monitor_name(w->mon), strerror(-r));
+			lost_events(w, why);
 			return;
 		}
 		w->receive_errors = 0;
@@ -1053,6 +1070,7 @@ static void open_source(struct watch *w, const char *replay, enum mo_monitor_kin
 {
 	int r, fd;
 
+	w->replay = replay != NULL;
 	if (replay) {
 		fd = strcmp(replay, "-") == 0 ? dup(STDIN_FILENO)
 					      : open(replay, O_RDONLY | O_CLOEXEC);

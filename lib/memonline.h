@@ -255,8 +255,10 @@ const char *mo_monitor_name(const struct mo_monitor *m); /* "udev", "kernel", "r
 size_t mo_monitor_rcvbuf(const struct mo_monitor *m);
 /*
  * The next event of a memory block.  Returns 1 with *ev set, 0 when none is
- * pending, -ENOBUFS when events were lost (rescan), -EBADMSG for a replay
- * line that is not an event, -EPIPE once a replay has ended, or -errno.
+ * pending, -ENOBUFS when events were lost (rescan), -EBADMSG for a message
+ * that is not an event (a uevent libudev could not parse, or a replay line
+ * that is not 'ACTION DEVPATH'; the next call reads on), -EPIPE once a
+ * replay has ended, or -errno.
  */
 int mo_monitor_receive(struct mo_monitor *m, struct mo_event *ev);
 

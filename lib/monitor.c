@@ -179,8 +179,20 @@ static int receive_uevent(struct mo_monitor *m, struct mo_event *ev)
 		if (!d) {
 			if (errno == EINTR)
 				continue;
+			if (errno == EAGAIN || errno == 0)
+				return 0;
+			/*
+			 * One message sd-device could not make a device of
+			 * (device_new_from_nulstr): EINVAL for a missing
+			 * DEVPATH, SUBSYSTEM, ACTION or SEQNUM, an unknown
+			 * ACTION or no '='; ERANGE or ENXIO for a number out
+			 * of range (SEQNUM, DEVUID).  The message is gone and
+			 * the socket still works, unlike after recvmsg() errors.
+			 */
+			if (errno == EINVAL || errno == ERANGE || errno == ENXIO)
+				return -EBADMSG;
 			/* ENOBUFS: the kernel dropped events for this socket. */
-			return errno == EAGAIN || errno == 0 ? 0 : -errno;
+			return -errno;
 		}
 		r = make_event(udev_device_get_action(d), udev_device_get_devpath(d),
 			       udev_device_get_seqnum(d), ev);
