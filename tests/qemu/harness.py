@@ -510,7 +510,14 @@ def run_all(args, chosen, workdir, xen, bail):
     deb = args.deb and os.path.abspath(args.deb)
     if deb:
         have_memonline = os.path.isfile(deb)
-    extra = []
+    # The forger of udev's netlink messages (uevent-hostile): tiny, so built
+    # for every run.
+    helper = os.path.join(workdir, "uevent-send")
+    r = subprocess.run(["gcc", "-O2", "-Wall", "-o", helper,
+                        os.path.join(HERE, "uevent-send.c")], capture_output=True, text=True)
+    if r.returncode != 0:
+        return bail("building uevent-send failed: " + r.stderr.strip())
+    extra = ["--add", helper + ":/usr/bin/uevent-send"]
     if xen:
         # The xl mem-max stand-in, built against the cached libxen-dev headers.
         helper = os.path.join(workdir, "xen-maxmem")
@@ -520,7 +527,7 @@ def run_all(args, chosen, workdir, xen, bail):
                            capture_output=True, text=True)
         if r.returncode != 0:
             return bail("building xen-maxmem failed: " + r.stderr.strip())
-        extra = ["--add", helper + ":/usr/bin/xen-maxmem"]
+        extra += ["--add", helper + ":/usr/bin/xen-maxmem"]
     if not deb:
         # With --deb the package's own rule is the one tested.
         extra += udev_rules(workdir)
