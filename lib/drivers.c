@@ -21,7 +21,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libkmod.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -109,27 +108,15 @@ static void quiet(void *data, int priority, const char *file, int line, const ch
 }
 
 /*
- * The soname libkmod has had since 2012, and a note that tells packaging
- * tools what DT_NEEDED no longer does (https://systemd.io/ELF_DLOPEN_METADATA/):
- * "recommended", since every report works without it.
+ * The soname libkmod has had since 2012; "recommended", since every report
+ * works without it.
  */
 #define KMOD_SONAME "libkmod.so.2"
-#define NOTE_DLOPEN_JSON                                                                 \
-	"[{\"feature\":\"kmod\",\"description\":\"Kernel modules on disk and "           \
-	"built in, for the hot-add driver report\",\"priority\":\"recommended\","        \
-	"\"soname\":[\"" KMOD_SONAME "\"]}]"
-
-__attribute__((used, section(".note.dlopen"), aligned(4))) static const struct {
-	uint32_t n_namesz, n_descsz, n_type;
-	char name[sizeof("FDO")];
-	char desc[(sizeof(NOTE_DLOPEN_JSON) + 3) & ~3]; /* 0-padded to 4 bytes */
-} note_dlopen_kmod = {
-	.n_namesz = sizeof("FDO"),
-	.n_descsz = sizeof(NOTE_DLOPEN_JSON),
-	.n_type = 0x407c0c0a,
-	.name = "FDO",
-	.desc = NOTE_DLOPEN_JSON,
-};
+MO_NOTE_DLOPEN(note_dlopen_kmod,
+	       MO_DLOPEN_JSON("kmod",
+			      "Kernel modules on disk and built in, for the hot-add "
+			      "driver report",
+			      "recommended", KMOD_SONAME));
 
 /* libkmod's functions, typed by its header, and a context of it. */
 struct libkmod {
@@ -152,26 +139,22 @@ static void libkmod_close(struct libkmod *k)
 		dlclose(k->dl);
 }
 
-/*
- * RTLD_NODELETE, as systemd loads its optional libraries: dlclose() leaves
- * libkmod and what it pulled in mapped, since libraries such as libcrypto
- * are not made to be unloaded, and a second report finds them loaded.
- */
 static int libkmod_open(struct libkmod *ret)
 {
 	struct libkmod k = {};
+	const struct mo_dlsym syms[] = {
+		MO_DLSYM(&k, kmod_new),
+		MO_DLSYM(&k, kmod_unref),
+		MO_DLSYM(&k, kmod_set_log_fn),
+		MO_DLSYM(&k, kmod_module_new_from_name),
+		MO_DLSYM(&k, kmod_module_get_initstate),
+		MO_DLSYM(&k, kmod_module_get_path),
+		MO_DLSYM(&k, kmod_module_unref),
+	};
 
-	k.dl = dlopen(KMOD_SONAME, RTLD_NOW | RTLD_NODELETE);
+	k.dl = mo_dlopen(KMOD_SONAME, syms, ARRAY_SIZE(syms));
 	if (!k.dl)
 		return -EOPNOTSUPP;
-#define SYM(f) (k.f = (typeof(k.f))dlsym(k.dl, #f))
-	if (!SYM(kmod_new) || !SYM(kmod_unref) || !SYM(kmod_set_log_fn) ||
-	    !SYM(kmod_module_new_from_name) || !SYM(kmod_module_get_initstate) ||
-	    !SYM(kmod_module_get_path) || !SYM(kmod_module_unref)) {
-		libkmod_close(&k);
-		return -EOPNOTSUPP;
-	}
-#undef SYM
 	k.ctx = k.kmod_new(NULL, NULL);
 	if (!k.ctx) {
 		libkmod_close(&k);
