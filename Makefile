@@ -16,11 +16,12 @@ UDEVDIR ?= $(call pc_var,udev,udevdir,/usr/lib/udev)
 UDEVRULESDIR ?= $(UDEVDIR)/rules.d
 SYSTEMDUNITDIR ?= $(call pc_var,systemd,systemdsystemunitdir,/usr/lib/systemd/system)
 BASHCOMPDIR ?= $(call pc_var,bash-completion,completionsdir,/usr/share/bash-completion/completions)
-LIBS_PC := libudev mount smartcols
-# Headers only: lib/drivers.c loads libkmod with dlopen() when a report needs
-# it.  Linked, its libcrypto, libzstd and liblzma were most of the dynamic
-# loader's work at every start, one per udev event.
-DLOPEN_PC := libkmod
+LIBS_PC := libudev smartcols
+# Headers only, loaded with dlopen() where they are used: libkmod by
+# lib/drivers.c for a driver report, libmount by lib/ctx.c when sysfs or
+# procfs is not at /sys or /proc.  Linked, they and what they bring were most
+# of the dynamic loader's work at every start, one per udev event.
+DLOPEN_PC := libkmod mount
 
 CC ?= gcc
 CFLAGS ?= -O2 -g
@@ -52,7 +53,7 @@ LIBMO := $(O)/lib/libmemonline.a
 TEST_SRC := $(wildcard tests/unit/test-*.c)
 TEST_BIN := $(patsubst %.c,$(O)/%,$(TEST_SRC))
 FAKESYS := $(O)/tests/fakesys.so
-NOKMOD := $(O)/tests/nokmod.so
+NOLIB := $(O)/tests/nolib.so
 
 all: $(O)/memonline
 
@@ -74,13 +75,13 @@ $(O)/tests/unit/%: tests/unit/%.c tests/unit/tap.h $(LIBMO)
 	@echo "  CC      $@"
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $(ALL_LDFLAGS) -o $@ $< $(LIBMO) $(PC_LIBS)
 
-# LD_PRELOAD shims: fakesys.so (the kernel's writes), nokmod.so (no libkmod).
+# LD_PRELOAD shims: fakesys.so (the kernel's writes), nolib.so (no optional library).
 $(O)/tests/%.so: tests/%.c
 	@mkdir -p $(@D)
 	@echo "  CC      $@"
 	$(Q)$(CC) -std=gnu11 $(WARNFLAGS) -O2 -g -fPIC -shared -o $@ $< -ldl
 
-check-build: $(O)/memonline $(TEST_BIN) $(FAKESYS) $(NOKMOD)
+check-build: $(O)/memonline $(TEST_BIN) $(FAKESYS) $(NOLIB)
 
 BATS := $(wildcard tests/bats/*.bats)
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer
@@ -217,7 +218,7 @@ systemd/%: systemd/%.in .subst-vars
 
 clean:
 	rm -f memonline lib/libmemonline.a $(LIB_OBJ) $(BIN_OBJ) $(TEST_BIN) $(GENERATED) .subst-vars \
-		$(FAKESYS) $(NOKMOD) $(wildcard lib/*.d bin/*.d tests/unit/*.d)
+		$(FAKESYS) $(NOLIB) $(wildcard lib/*.d bin/*.d tests/unit/*.d)
 	rm -rf build
 
 .PHONY: FORCE all bench check check-build check-qemu check-qemu-deb check-sanitize check-suites fuzz deps run clean install install-strip uninstall

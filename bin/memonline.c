@@ -82,6 +82,9 @@ void open_context(struct control *ctl)
 	r = mo_new(ctl->sysroot, &ctl->ctx);
 	if (r == -ENODEV)
 		errx(EXIT_FAIL, "sysfs is not mounted (no sysfs in /proc/self/mountinfo)");
+	if (r == -ENOPKG)
+		errx(EXIT_FAIL, "sysfs or procfs is not at /sys or /proc, and libmount.so.1, "
+				"which would find them, cannot be loaded");
 	if (r < 0)
 		errx(EXIT_FAIL, "%s/sys: %s", ctl->sysroot ? ctl->sysroot : "", strerror(-r));
 }

@@ -2,13 +2,16 @@
 /* The library context: where sysfs and procfs are, and how they are read. */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libmount.h>
+#include <linux/magic.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <linux/openat2.h>
@@ -30,44 +33,104 @@ struct mo_ctx {
 };
 
 /*
- * Find where a filesystem type is mounted; prefer the conventional target
- * (a second sysfs can be mounted elsewhere, e.g. inside a container tree).
+ * libmount, loaded only when sysfs or procfs is not at its usual place: linked,
+ * it and what it brings (libblkid, libselinux, libpcre2) were two thirds of
+ * the dynamic loader's work at every start, one per udev event.
  */
-static int find_mount(struct libmnt_table *tb, const char *type, const char *usual,
-		      char **target)
+#define MOUNT_SONAME "libmount.so.1"
+MO_NOTE_DLOPEN(note_dlopen_mount,
+	       MO_DLOPEN_JSON("mount",
+			      "Finding sysfs and procfs when they are not mounted "
+			      "at /sys and /proc",
+			      "recommended", MOUNT_SONAME));
+
+struct libmount {
+	typeof(mnt_new_table_from_file) *mnt_new_table_from_file;
+	typeof(mnt_unref_table) *mnt_unref_table;
+	typeof(mnt_new_iter) *mnt_new_iter;
+	typeof(mnt_free_iter) *mnt_free_iter;
+	typeof(mnt_table_next_fs) *mnt_table_next_fs;
+	typeof(mnt_fs_match_fstype) *mnt_fs_match_fstype;
+	typeof(mnt_fs_get_target) *mnt_fs_get_target;
+};
+
+/*
+ * The latest mount of a filesystem type anywhere but its usual place, which
+ * statfs(2) found covered: mountinfo still lists the mount underneath.
+ */
+static int find_mount(const struct libmount *m, struct libmnt_table *tb, const char *type,
+		      const char *usual, char **target)
 {
-	struct libmnt_iter *itr = mnt_new_iter(MNT_ITER_BACKWARD);
+	struct libmnt_iter *itr = m->mnt_new_iter(MNT_ITER_BACKWARD);
 	struct libmnt_fs *fs, *found = NULL;
 
 	if (!itr)
 		return -ENOMEM;
-	while (mnt_table_next_fs(tb, itr, &fs) == 0) {
-		if (!mnt_fs_match_fstype(fs, type))
-			continue;
-		if (!found || strcmp(mnt_fs_get_target(fs), usual) == 0)
+	while (!found && m->mnt_table_next_fs(tb, itr, &fs) == 0)
+		if (m->mnt_fs_match_fstype(fs, type) &&
+		    strcmp(m->mnt_fs_get_target(fs), usual))
 			found = fs;
-		if (strcmp(mnt_fs_get_target(found), usual) == 0)
-			break;
-	}
-	mnt_free_iter(itr);
+	m->mnt_free_iter(itr);
 	if (!found)
 		return -ENODEV;
-	*target = strdup(mnt_fs_get_target(found));
+	*target = strdup(m->mnt_fs_get_target(found));
 	return *target ? 0 : -ENOMEM;
 }
 
+static int set_path(char **path, const char *value)
+{
+	*path = strdup(value);
+	return *path ? 0 : -ENOMEM;
+}
+
+static int locate_in_mountinfo(struct mo_ctx *ctx, bool sys_usual, bool proc_usual)
+{
+	struct libmount m;
+	const struct mo_dlsym syms[] = {
+		MO_DLSYM(&m, mnt_new_table_from_file),
+		MO_DLSYM(&m, mnt_unref_table),
+		MO_DLSYM(&m, mnt_new_iter),
+		MO_DLSYM(&m, mnt_free_iter),
+		MO_DLSYM(&m, mnt_table_next_fs),
+		MO_DLSYM(&m, mnt_fs_match_fstype),
+		MO_DLSYM(&m, mnt_fs_get_target),
+	};
+	struct libmnt_table *tb;
+	void *dl = mo_dlopen(MOUNT_SONAME, syms, ARRAY_SIZE(syms));
+	int r = -ENODEV; /* without procfs, nothing to go on */
+
+	if (!dl)
+		return -ENOPKG;
+	tb = m.mnt_new_table_from_file("/proc/self/mountinfo");
+	if (tb) {
+		r = sys_usual ? set_path(&ctx->sys_dir, "/sys")
+			      : find_mount(&m, tb, "sysfs", "/sys", &ctx->sys_dir);
+		if (r == 0)
+			r = proc_usual
+				    ? set_path(&ctx->proc_dir, "/proc")
+				    : find_mount(&m, tb, "proc", "/proc", &ctx->proc_dir);
+		m.mnt_unref_table(tb);
+	}
+	dlclose(dl);
+	return r;
+}
+
+static bool mounted_at(const char *path, long type)
+{
+	struct statfs sf;
+
+	return statfs(path, &sf) == 0 && sf.f_type == type;
+}
+
+/* Where sysfs and procfs are: almost always /sys and /proc, two statfs(2). */
 static int locate_live(struct mo_ctx *ctx)
 {
-	struct libmnt_table *tb = mnt_new_table_from_file("/proc/self/mountinfo");
-	int r;
+	bool sys = mounted_at("/sys", SYSFS_MAGIC),
+	     proc = mounted_at("/proc", PROC_SUPER_MAGIC);
 
-	if (!tb)
-		return -ENODEV; /* no procfs: nothing to go on */
-	r = find_mount(tb, "sysfs", "/sys", &ctx->sys_dir);
-	if (r == 0)
-		r = find_mount(tb, "proc", "/proc", &ctx->proc_dir);
-	mnt_unref_table(tb);
-	return r;
+	if (!sys || !proc)
+		return locate_in_mountinfo(ctx, sys, proc);
+	return set_path(&ctx->sys_dir, "/sys") ?: set_path(&ctx->proc_dir, "/proc");
 }
 
 static int locate_sysroot(struct mo_ctx *ctx, const char *sysroot)

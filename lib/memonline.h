@@ -22,8 +22,9 @@ struct mo_ctx;
 
 /*
  * sysroot: the directory that holds sys/ and proc/ (a captured tree), or
- * NULL for the running system, whose sysfs and procfs are found with
- * libmount.
+ * NULL for the running system: /sys and /proc when sysfs and procfs are
+ * mounted there, else where libmount finds them in /proc/self/mountinfo.
+ * -ENODEV: no sysfs mounted; -ENOPKG: not at /sys and libmount not loadable.
  */
 int mo_new(const char *sysroot, struct mo_ctx **ret);
 struct mo_ctx *mo_ref(struct mo_ctx *ctx);

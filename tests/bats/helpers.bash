@@ -11,7 +11,7 @@ TOP=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 MEMONLINE=${MEMONLINE:-$TOP/memonline}
 FAKESYS=${FAKESYS:-$TOP/tests/fakesys.so}
 # Built beside fakesys.so (make check-build): dlopen() of libkmod fails.
-NOKMOD=${NOKMOD:-$(dirname "$FAKESYS")/nokmod.so}
+NOLIB_SHIM=${NOLIB_SHIM:-$(dirname "$FAKESYS")/nolib.so}
 FIXTURES=$TOP/tests/fixtures
 ROOT=
 

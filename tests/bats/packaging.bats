@@ -62,15 +62,18 @@ mkdeb() {
 	assert_line --partial 'dh_installsystemd --no-enable'
 }
 
-# libkmod is loaded with dlopen(): dpkg-shlibdeps and find-requires miss it.
-@test "the .deb recommends libkmod2" {
+# libkmod and libmount are loaded with dlopen(): dpkg-shlibdeps and
+# find-requires miss them.
+@test "the .deb recommends libkmod2 and libmount1" {
 	run -0 awk '/^Package: / { pkg = $2 } /^[A-Z]/ { field = $1 }
 		pkg == "memonline" && field == "Recommends:" { print }' "$TOP/debian/control"
 	assert_line --regexp '^ libkmod2,?$'
+	assert_line --regexp '^ libmount1,?$'
 }
 
-@test "the RPM recommends kmod-libs" {
+@test "the RPM recommends kmod-libs and libmount" {
 	command -v rpmspec >/dev/null || skip "no rpmspec (scripts/packaging-deps.txt)"
 	run -0 rpmspec -q --qf '[%{RECOMMENDNAME}\n]' "$TOP/packaging/rpm/memonline.spec"
 	assert_line --regexp '^kmod-libs(\(.*\))?$'
+	assert_line --regexp '^libmount(\(.*\))?$'
 }
