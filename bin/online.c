@@ -278,11 +278,6 @@ static void __attribute__((noreturn)) online_usage(FILE *out)
 }
 
 /*
- * The udev rule's checks, before any scan: the rule runs once per added
- * block, and whoever owns onlining now, the daemon or the kernel, must not
- * be raced for the zone.
- */
-/*
  * The rule's fast path: one block, and the ratio from /proc/zoneinfo, as
  * the kernel counts it, instead of a scan of every block per event.  False
  * when that cannot be done (no zoneinfo, as in most fixture trees): scan.
@@ -308,6 +303,11 @@ static bool read_one_for_udev(struct control *ctl, int argc, char **argv,
 	return true;
 }
 
+/*
+ * The udev rule's checks, before any scan: the rule runs once per added
+ * block, and whoever owns onlining now, the daemon or the kernel, must not
+ * be raced for the zone.
+ */
 static bool udev_steps_aside(struct control *ctl)
 {
 	enum mo_auto_online a;
