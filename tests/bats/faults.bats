@@ -14,13 +14,19 @@ declare -A TEXT=(
 	[ENOENT]="No such file or directory" [EROFS]="Read-only file system"
 )
 
-@test "online: each write errno is reported per block, the others are onlined, exit 64" {
-	mkroot 0-7:online 8-16:offline
+# Blocks 8, 9, ... each answer a write with the next errno of $ERRNOS.
+fault_each_errno() {
 	local n=8 e
 	for e in $ERRNOS; do
 		fault $n "$e"
 		n=$((n + 1))
 	done
+}
+
+@test "online: each write errno is reported per block, the others are onlined, exit 64" {
+	mkroot 0-7:online 8-16:offline
+	fault_each_errno
+	local n e
 	run -64 mo online --all
 	n=8
 	for e in $ERRNOS; do
@@ -33,11 +39,8 @@ declare -A TEXT=(
 
 @test "watch: each write errno is reported once; none is retried forever" {
 	mkroot 0-7:online 8-16:offline
-	local n=8 e
-	for e in $ERRNOS; do
-		fault $n "$e"
-		n=$((n + 1))
-	done
+	fault_each_errno
+	local n e
 	SECONDS=0
 	run -0 --separate-stderr mo -v watch --replay /dev/null
 	# Transient errnos are retried for 3.1 s at most, then given up.
