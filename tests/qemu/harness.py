@@ -510,24 +510,26 @@ def run_all(args, chosen, workdir, xen, bail):
     deb = args.deb and os.path.abspath(args.deb)
     if deb:
         have_memonline = os.path.isfile(deb)
-    # The forger of udev's netlink messages (uevent-hostile): tiny, so built
-    # for every run.
-    helper = os.path.join(workdir, "uevent-send")
-    r = subprocess.run(["gcc", "-O2", "-Wall", "-o", helper,
-                        os.path.join(HERE, "uevent-send.c")], capture_output=True, text=True)
-    if r.returncode != 0:
-        return bail("building uevent-send failed: " + r.stderr.strip())
-    extra = ["--add", helper + ":/usr/bin/uevent-send"]
-    if xen:
-        # The xl mem-max stand-in, built against the cached libxen-dev headers.
-        helper = os.path.join(workdir, "xen-maxmem")
-        r = subprocess.run(["gcc", "-O2", "-Wall", "-I",
-                            os.path.join(args.cache, "xenheaders", "include"),
-                            "-o", helper, os.path.join(HERE, "xen-maxmem.c")],
-                           capture_output=True, text=True)
+    def add_helper(name, *cflags):
+        """Build tests/qemu/NAME.c for the guest, as /usr/bin/NAME; an error
+        message, or None once it is in extra."""
+        out = os.path.join(workdir, name)
+        r = subprocess.run(["gcc", "-O2", "-Wall", *cflags, "-o", out,
+                            os.path.join(HERE, name + ".c")], capture_output=True, text=True)
         if r.returncode != 0:
-            return bail("building xen-maxmem failed: " + r.stderr.strip())
-        extra += ["--add", helper + ":/usr/bin/xen-maxmem"]
+            return f"building {name} failed: " + r.stderr.strip()
+        extra.extend(["--add", f"{out}:/usr/bin/{name}"])
+        return None
+
+    extra = []
+    # The forger of udev's netlink messages (uevent-hostile): tiny, so built
+    # for every run.  With Xen, the xl mem-max stand-in, built against the
+    # cached libxen-dev headers.
+    err = add_helper("uevent-send")
+    if not err and xen:
+        err = add_helper("xen-maxmem", "-I", os.path.join(args.cache, "xenheaders", "include"))
+    if err:
+        return bail(err)
     if not deb:
         # With --deb the package's own rule is the one tested.
         extra += udev_rules(workdir)
