@@ -462,7 +462,7 @@ int cmd_status(struct control *ctl, int argc, char **argv)
 	p = load_policy(ctl);
 	if (prometheus)
 		return status_prometheus(ctl, p);
-	mem = scan_memory(ctl, 0);
+	mem = scan_memory(ctl, MO_SCAN_ONLINE_ZONES);
 	s = malloc(sizeof(*s));
 	if (!s)
 		errx(EXIT_FAIL, "out of memory");

@@ -29,7 +29,14 @@ static int read_block_attr(int memfd, unsigned long id, const char *attr, char *
  * (seen on Debian's 6.1.0 in the QEMU suite; drivers/base/memory.c sets
  * the nid only when it links the block, after the add event).
  */
-static int read_block(int memfd, struct mo_block *b, bool settled)
+/* Which zones a read wants, and what zoneinfo already says. */
+struct zone_hint {
+	int online_zone;    /* the one zone spanning the block if online, or -1 */
+	bool offline_zones; /* an offline block's valid_zones, for a policy */
+};
+#define READ_ALL_ZONES ((struct zone_hint){ .online_zone = -1, .offline_zones = true })
+
+static int read_block(int memfd, struct mo_block *b, bool settled, struct zone_hint hint)
 {
 	char buf[MO_VALUE_MAX];
 	enum mo_state state;
@@ -48,6 +55,15 @@ static int read_block(int memfd, struct mo_block *b, bool settled)
 	b->bad_attr = NULL;
 	if (state == MO_STATE_OFFLINE && !settled)
 		return -EAGAIN;
+	if (state == MO_STATE_OFFLINE && !hint.offline_zones)
+		return 0;
+	/* What valid_zones would read: the one zone that spans the block. */
+	if (state == MO_STATE_ONLINE && hint.online_zone >= 0) {
+		b->have_zones = true;
+		b->zones = MO_ZONE_BIT(hint.online_zone);
+		b->zone = hint.online_zone;
+		return 0;
+	}
 	b->bad_attr = "valid_zones";
 
 	/* Without MEMORY_HOTREMOVE there is no valid_zones: that is normal. */
@@ -93,7 +109,7 @@ int mo_block_refresh(struct mo_ctx *ctx, struct mo_block *b)
 
 	if (memfd < 0)
 		return memfd;
-	r = read_block(memfd, &copy, block_settled(ctx, &copy));
+	r = read_block(memfd, &copy, block_settled(ctx, &copy), READ_ALL_ZONES);
 	if (r < 0)
 		return r;
 	*b = copy;
@@ -322,9 +338,10 @@ static int read_settings(struct mo_ctx *ctx, int memfd, struct mo_memory *mem)
  * simply gone), else 0 with the block kept.  One unreadable block does not
  * hide the others: it is kept, marked with its error.
  */
-static int read_block_kept(int memfd, struct mo_block *b, bool settled)
+static int read_block_kept(int memfd, struct mo_block *b, bool settled,
+			   struct zone_hint hint)
 {
-	int r = read_block(memfd, b, settled);
+	int r = read_block(memfd, b, settled, hint);
 
 	if (r == -ENOENT && b->state == MO_STATE_UNKNOWN)
 		return r;
@@ -335,12 +352,29 @@ static int read_block_kept(int memfd, struct mo_block *b, bool settled)
 	return 0;
 }
 
+/*
+ * The zone of an online block as valid_zones would show it, from zoneinfo's
+ * spans: -1 when the node is not known yet or zones overlap there.
+ */
+static int span_zone(const struct mo_zone_spans *spans, const struct mo_memory *mem,
+		     const struct mo_block *b, bool numa, uint64_t page_size)
+{
+	uint64_t pages = mem->block_size / page_size;
+	int node = numa ? b->node : 0;
+
+	if (!spans->n || node < 0 || !pages)
+		return -1;
+	return mo_zone_spans_zone(spans, node, (uint64_t)b->id * pages, pages);
+}
+
 int mo_memory_scan(struct mo_ctx *ctx, unsigned flags, struct mo_memory **ret)
 {
 	struct mo_memory *mem;
+	struct mo_zone_spans spans = { 0 };
 	int memfd = mo_memory_fd(ctx);
+	long page_size = sysconf(_SC_PAGESIZE);
+	bool numa, zones_file = false;
 	size_t kept = 0;
-	bool numa;
 	int r;
 
 	if (memfd < 0)
@@ -359,13 +393,27 @@ int mo_memory_scan(struct mo_ctx *ctx, unsigned flags, struct mo_memory **ret)
 	/* Nodes first: they tell which offline blocks are safe to read whole. */
 	read_nodes(ctx, mem);
 	numa = mo_numa(ctx);
+	/* Without zoneinfo (most fixture trees), every block's valid_zones. */
+	if (page_size <= 0 || mo_zone_spans_read(ctx, &spans) < 0)
+		spans.n = 0;
 	for (size_t i = 0; i < mem->n_blocks; i++) {
 		struct mo_block *b = &mem->blocks[i];
+		/*
+		 * Zones from spans only once one valid_zones was read: a kernel
+		 * without it (no MEMORY_HOTREMOVE) shows no zones at all.
+		 */
+		struct zone_hint hint = {
+			.online_zone = zones_file ? span_zone(&spans, mem, b, numa, page_size) : -1,
+			.offline_zones = !(flags & MO_SCAN_ONLINE_ZONES),
+		};
 
-		if (read_block_kept(memfd, b, !numa || b->node >= 0) == 0)
-			mem->blocks[kept++] = *b;
+		if (read_block_kept(memfd, b, !numa || b->node >= 0, hint) < 0)
+			continue;
+		zones_file |= b->have_zones;
+		mem->blocks[kept++] = *b;
 	}
 	mem->n_blocks = kept;
+	mo_zone_spans_free(&spans);
 
 	if (flags & MO_SCAN_SOURCE)
 		mo_classify_sources(ctx, mem);
@@ -400,7 +448,7 @@ int mo_memory_read_one(struct mo_ctx *ctx, unsigned long id, struct mo_memory **
 	b = &mem->blocks[0];
 	*b = (struct mo_block){ .id = id, .node = -1, .zone = -1 };
 	/* As the scan does: node first, then what is safe to read. */
-	r = read_block_kept(memfd, b, block_settled(ctx, b));
+	r = read_block_kept(memfd, b, block_settled(ctx, b), READ_ALL_ZONES);
 	if (r < 0)
 		goto fail;
 	mo_classify_sources(ctx, mem);

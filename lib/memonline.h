@@ -152,6 +152,7 @@ struct mo_memory {
 
 enum {
 	MO_SCAN_SOURCE = 1 << 0, /* classify each block's source (iomem, links) */
+	MO_SCAN_ONLINE_ZONES = 1 << 1, /* zones of online blocks only: a report's */
 };
 
 /*
@@ -281,6 +282,27 @@ void mo_usage_from_memory(const struct mo_memory *mem, struct mo_usage *u);
  */
 int mo_usage_from_zoneinfo(struct mo_ctx *ctx, struct mo_usage *u);
 int mo_zoneinfo_parse(const char *text, uint64_t page_size, struct mo_usage *u);
+/*
+ * Where each zone of each node lies, from /proc/zoneinfo: a scan takes an
+ * online block's zone from here when exactly one zone of its node spans
+ * it, and reads valid_zones only where zones overlap.
+ */
+struct mo_zone_span {
+	int node;
+	int zone;               /* enum mo_zone */
+	bool have_start;        /* start_pfn is shown only for populated zones */
+	uint64_t start_pfn, spanned; /* pages */
+};
+struct mo_zone_spans {
+	size_t n;
+	struct mo_zone_span *span;
+};
+int mo_zoneinfo_parse_spans(const char *text, struct mo_zone_spans *spans);
+int mo_zone_spans_read(struct mo_ctx *ctx, struct mo_zone_spans *spans);
+void mo_zone_spans_free(struct mo_zone_spans *spans);
+/* The one zone of node that spans pfns [start, start+nr), or -1: none or several. */
+int mo_zone_spans_zone(const struct mo_zone_spans *spans, int node, uint64_t start_pfn,
+		       uint64_t nr_pages);
 /* Account one block of size bytes coming online in zone (or going away). */
 void mo_usage_add(struct mo_usage *u, int node, bool movable, uint64_t size);
 

@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * Online memory by node and zone from /proc/zoneinfo: what the kernel's own
- * auto-movable policy counts (zone present pages, mm/memory_hotplug.c), in
- * one read instead of a scan of every block.  The udev rule runs memonline
- * once per added block: with thousands of blocks, a scan per event is what
- * makes a rule too slow at the moment memory is short.
+ * /proc/zoneinfo, read once instead of a file per block:
+ * - online memory by node and zone: what the kernel's own auto-movable
+ *   policy counts (zone present pages, mm/memory_hotplug.c).  The udev rule
+ *   runs memonline once per added block: with thousands of blocks, a scan
+ *   per event is what makes a rule too slow at the moment memory is short.
+ * - where each zone lies (start_pfn, spanned): an online block that only one
+ *   zone of its node spans is in that zone, so a scan need not read its
+ *   valid_zones (mm/vmstat.c zoneinfo_show_print; zones of a node may
+ *   overlap once blocks were onlined to both, and then valid_zones decides).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -17,18 +21,42 @@
 /* zoneinfo is a few KiB per node; a larger file is not procfs. */
 #define ZONEINFO_MAX (4u << 20)
 
-int mo_zoneinfo_parse(const char *text, uint64_t page_size, struct mo_usage *u)
+enum zoneinfo_key { KEY_PRESENT, KEY_SPANNED, KEY_START_PFN };
+
+static bool scan_key(const char *line, enum zoneinfo_key *key, unsigned long long *value)
 {
-	struct mo_usage acc = { 0 };
+	if (sscanf(line, " present %llu", value) == 1)
+		*key = KEY_PRESENT;
+	else if (sscanf(line, " spanned %llu", value) == 1)
+		*key = KEY_SPANNED;
+	else if (sscanf(line, " start_pfn: %llu", value) == 1)
+		*key = KEY_START_PFN;
+	else
+		return false;
+	return true;
+}
+
+/*
+ * Walk the "Node N, zone NAME" sections and hand each of the three numbers
+ * to fn with its node and zone.  -EINVAL for a file that is not zoneinfo.
+ */
+static int zoneinfo_walk(const char *text,
+			 int (*fn)(void *data, int node, int zone, enum zoneinfo_key key,
+				   unsigned long long value),
+			 void *data)
+{
 	int node = -1, zone = -1;
 	bool any = false;
 
-	for (const char *line = text; line && *line;) {
-		const char *end = strchr(line, '\n');
-		char name[16];
-		int n;
-		unsigned long long pages;
+	for (const char *next = text; next && *next;) {
+		const char *end = strchr(next, '\n');
+		/* One line at a time: sscanf's white space would cross newlines. */
+		char line[128], name[16];
+		enum zoneinfo_key key;
+		unsigned long long value;
+		int n, r;
 
+		snprintf(line, sizeof(line), "%.*s", (int)(end ? end - next : 127), next);
 		if (sscanf(line, "Node %d, zone %15s", &n, name) == 2) {
 			if (n < 0)
 				return -EINVAL;
@@ -39,35 +67,160 @@ int mo_zoneinfo_parse(const char *text, uint64_t page_size, struct mo_usage *u)
 					zone = z;
 			if (zone < 0)
 				return -EINVAL;
-		} else if (sscanf(line, " present %llu", &pages) == 1) {
-			if (node < 0 || pages > UINT64_MAX / page_size)
+		} else if (scan_key(line, &key, &value)) {
+			if (node < 0)
 				return -EINVAL;
-			/* ZONE_DEVICE memory is never onlined through memory blocks. */
-			if (zone != MO_ZONE_DEVICE)
-				mo_usage_add(&acc, node, zone == MO_ZONE_MOVABLE,
-					     (uint64_t)pages * page_size);
-			any = true;
+			r = fn(data, node, zone, key, value);
+			if (r < 0)
+				return r;
+			any |= key == KEY_PRESENT;
 		}
-		line = end ? end + 1 : NULL;
+		next = end ? end + 1 : NULL;
 	}
-	if (!any)
+	return any ? 0 : -EINVAL;
+}
+
+struct usage_walk {
+	struct mo_usage acc;
+	uint64_t page_size;
+};
+
+static int add_present(void *data, int node, int zone, enum zoneinfo_key key,
+		       unsigned long long pages)
+{
+	struct usage_walk *w = data;
+
+	if (key != KEY_PRESENT)
+		return 0;
+	if (pages > UINT64_MAX / w->page_size)
 		return -EINVAL;
-	*u = acc;
+	/* ZONE_DEVICE memory is never onlined through memory blocks. */
+	if (zone != MO_ZONE_DEVICE)
+		mo_usage_add(&w->acc, node, zone == MO_ZONE_MOVABLE,
+			     (uint64_t)pages * w->page_size);
 	return 0;
+}
+
+int mo_zoneinfo_parse(const char *text, uint64_t page_size, struct mo_usage *u)
+{
+	struct usage_walk w = { .page_size = page_size };
+	int r = zoneinfo_walk(text, add_present, &w);
+
+	if (r < 0)
+		return r;
+	*u = w.acc;
+	return 0;
+}
+
+/* The last zone of spans, or a new one when (node, zone) is not it. */
+static struct mo_zone_span *span_of(struct mo_zone_spans *spans, int node, int zone)
+{
+	struct mo_zone_span *s;
+
+	if (spans->n && spans->span[spans->n - 1].node == node &&
+	    spans->span[spans->n - 1].zone == zone)
+		return &spans->span[spans->n - 1];
+	if (spans->n % 64 == 0) {
+		s = realloc(spans->span, (spans->n + 64) * sizeof(*s));
+		if (!s)
+			return NULL;
+		spans->span = s;
+	}
+	s = &spans->span[spans->n++];
+	*s = (struct mo_zone_span){ .node = node, .zone = zone };
+	return s;
+}
+
+static int add_span(void *data, int node, int zone, enum zoneinfo_key key,
+		    unsigned long long value)
+{
+	struct mo_zone_span *s;
+
+	if (key == KEY_PRESENT)
+		return 0;
+	s = span_of(data, node, zone);
+	if (!s)
+		return -ENOMEM;
+	if (key == KEY_SPANNED) {
+		s->spanned = value;
+	} else {
+		s->start_pfn = value;
+		s->have_start = true;
+	}
+	if (s->have_start && s->start_pfn + s->spanned < s->start_pfn)
+		return -EINVAL;
+	return 0;
+}
+
+int mo_zoneinfo_parse_spans(const char *text, struct mo_zone_spans *spans)
+{
+	struct mo_zone_spans acc = { 0 };
+	int r = zoneinfo_walk(text, add_span, &acc);
+
+	if (r < 0) {
+		free(acc.span);
+		return r;
+	}
+	*spans = acc;
+	return 0;
+}
+
+void mo_zone_spans_free(struct mo_zone_spans *spans)
+{
+	free(spans->span);
+	*spans = (struct mo_zone_spans){ 0 };
+}
+
+int mo_zone_spans_zone(const struct mo_zone_spans *spans, int node, uint64_t start_pfn,
+		       uint64_t nr_pages)
+{
+	int zone = -1;
+
+	for (size_t i = 0; i < spans->n; i++) {
+		const struct mo_zone_span *s = &spans->span[i];
+
+		if (s->node != node || !s->spanned)
+			continue;
+		/* A zone that spans pages but says not where could be anywhere. */
+		if (!s->have_start)
+			return -1;
+		if (s->start_pfn >= start_pfn + nr_pages || s->start_pfn + s->spanned <= start_pfn)
+			continue;
+		if (zone >= 0 || s->zone == MO_ZONE_DEVICE)
+			return -1;
+		zone = s->zone;
+	}
+	return zone;
+}
+
+static int read_zoneinfo(struct mo_ctx *ctx, char **text)
+{
+	if (mo_proc_fd(ctx) < 0)
+		return -ENOENT;
+	return mo_read_all(mo_proc_fd(ctx), "zoneinfo", ZONEINFO_MAX, text, NULL);
 }
 
 int mo_usage_from_zoneinfo(struct mo_ctx *ctx, struct mo_usage *u)
 {
 	long page_size = sysconf(_SC_PAGESIZE);
 	char *text;
-	int r;
+	int r = read_zoneinfo(ctx, &text);
 
-	if (mo_proc_fd(ctx) < 0)
-		return -ENOENT;
-	r = mo_read_all(mo_proc_fd(ctx), "zoneinfo", ZONEINFO_MAX, &text, NULL);
 	if (r < 0)
 		return r;
 	r = mo_zoneinfo_parse(text, page_size > 0 ? page_size : 4096, u);
+	free(text);
+	return r;
+}
+
+int mo_zone_spans_read(struct mo_ctx *ctx, struct mo_zone_spans *spans)
+{
+	char *text;
+	int r = read_zoneinfo(ctx, &text);
+
+	if (r < 0)
+		return r;
+	r = mo_zoneinfo_parse_spans(text, spans);
 	free(text);
 	return r;
 }

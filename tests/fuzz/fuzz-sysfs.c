@@ -2,8 +2,8 @@
 /*
  * Every parser of a value the kernel (or a hostile sysroot) hands us:
  * state, valid_zones, block_size_bytes, phys_index, auto_online_blocks,
- * block names and uevent DEVPATHs, /proc/iomem.  The first byte picks the
- * parser; the rest is the value.
+ * block names and uevent DEVPATHs, /proc/iomem, /proc/zoneinfo.  The first
+ * byte picks the parser; the rest is the value.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(s, data + 1, size - 1);
 	s[size - 1] = '\0';
-	switch (data[0] % 8) {
+	switch (data[0] % 9) {
 	case 0:
 		if (mo_parse_state(s, &st) == 0 && st == MO_STATE_UNKNOWN)
 			abort();
@@ -65,6 +65,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				if (io->ranges[i].last < io->ranges[i].start)
 					abort();
 		free(io);
+		break;
+	}
+	case 8: {
+		struct mo_zone_spans spans;
+		struct mo_usage u;
+
+		mo_zoneinfo_parse(s, 4096, &u);
+		if (mo_zoneinfo_parse_spans(s, &spans) == 0) {
+			for (size_t i = 0; i < spans.n; i++)
+				if (mo_zone_spans_zone(&spans, spans.span[i].node, 0, 1 << 15) >=
+				    MO_ZONE__MAX)
+					abort();
+			mo_zone_spans_free(&spans);
+		}
 		break;
 	}
 	}

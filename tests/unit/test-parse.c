@@ -267,6 +267,70 @@ static void test_zoneinfo(void)
 	       "unknown zone");
 	is_int(mo_zoneinfo_parse("Node 0, zone Normal\n present 99999999999999999\n", 4096,
 				 &u), -EINVAL, "present that overflows bytes");
+	is_int(mo_zoneinfo_parse("Node 0, zone Normal\n\n present 1\n", 4096, &u), 0,
+	       "a blank line");
+	is_u64(u.kernel, 4096, "a blank line does not count the next line twice");
+}
+
+static void test_zone_spans(void)
+{
+	/* As Linux 6.1 prints it: start_pfn only for populated zones. */
+	static const char text[] =
+		"Node 0, zone      DMA\n"
+		"        spanned  4095\n"
+		"        present  3998\n"
+		"  start_pfn:           1\n"
+		"Node 0, zone    DMA32\n"
+		"        spanned  1044480\n"
+		"        present  782304\n"
+		"  start_pfn:           4096\n"
+		"Node 0, zone   Normal\n"
+		"        spanned  262144\n"
+		"        present  262144\n"
+		"  start_pfn:           1048576\n"
+		"Node 0, zone  Movable\n"
+		"        spanned  131072\n"
+		"        present  65536\n"
+		"  start_pfn:           1310720\n"
+		"Node 1, zone   Normal\n"
+		"        spanned  0\n"
+		"        present  0\n"
+		"Node 1, zone  Movable\n"
+		"        spanned  65536\n"
+		"        present  0\n";
+	struct mo_zone_spans spans;
+	const uint64_t blk = 32768; /* 128 MiB of 4 KiB pages */
+
+	is_int(mo_zoneinfo_parse_spans(text, &spans), 0, "zoneinfo spans of two nodes");
+	is_int((int)spans.n, 6, "six zones");
+	is_int(mo_zone_spans_zone(&spans, 0, 0, blk), -1, "block 0 spans DMA and DMA32: none");
+	is_int(mo_zone_spans_zone(&spans, 0, 1 * blk, blk), MO_ZONE_DMA32, "block 1: DMA32");
+	is_int(mo_zone_spans_zone(&spans, 0, 32 * blk, blk), MO_ZONE_NORMAL, "block 32: Normal");
+	is_int(mo_zone_spans_zone(&spans, 0, 40 * blk, blk), MO_ZONE_MOVABLE,
+	       "block 40: Movable, right after Normal's end");
+	is_int(mo_zone_spans_zone(&spans, 0, 44 * blk, blk), -1, "block 44: past every zone");
+	is_int(mo_zone_spans_zone(&spans, 1, 0, blk), -1,
+	       "node 1: a zone spans pages without a start_pfn: could be anywhere");
+	is_int(mo_zone_spans_zone(&spans, 2, 40 * blk, blk), -1, "a node zoneinfo lacks");
+	mo_zone_spans_free(&spans);
+
+	is_int(mo_zoneinfo_parse_spans("Node 0, zone Normal\n spanned 8\n present 8\n"
+				       " start_pfn: 0\nNode 0, zone Movable\n spanned 8\n"
+				       " present 4\n start_pfn: 4\n", &spans), 0,
+	       "overlapping Normal and Movable");
+	is_int(mo_zone_spans_zone(&spans, 0, 4, 2), -1, "in the overlap: valid_zones decides");
+	is_int(mo_zone_spans_zone(&spans, 0, 0, 4), MO_ZONE_NORMAL, "before it: Normal");
+	is_int(mo_zone_spans_zone(&spans, 0, 8, 4), MO_ZONE_MOVABLE, "after it: Movable");
+	mo_zone_spans_free(&spans);
+
+	is_int(mo_zoneinfo_parse_spans("Node 0, zone Device\n spanned 8\n present 8\n"
+				       " start_pfn: 0\n", &spans), 0, "ZONE_DEVICE");
+	is_int(mo_zone_spans_zone(&spans, 0, 0, 4), -1, "never a block's zone");
+	mo_zone_spans_free(&spans);
+	is_int(mo_zoneinfo_parse_spans("Node 0, zone Normal\n spanned 8\n present 8\n"
+				       " start_pfn: 18446744073709551615\n", &spans), -EINVAL,
+	       "a span that wraps");
+	is_int(mo_zoneinfo_parse_spans("garbage\n", &spans), -EINVAL, "not zoneinfo");
 }
 
 int main(void)
@@ -279,5 +343,6 @@ int main(void)
 	test_sizes();
 	test_iomem();
 	test_zoneinfo();
+	test_zone_spans();
 	return tap_done();
 }
