@@ -84,6 +84,8 @@ $(O)/tests/%.so: tests/%.c
 check-build: $(O)/memonline $(TEST_BIN) $(FAKESYS) $(NOLIB)
 
 BATS := $(wildcard tests/bats/*.bats)
+# A failed test shows its diagnostics in the log (CI keeps nothing else).
+PROVE ?= prove --failures --comments
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer
 # fakesys.so is preloaded ahead of the ASan runtime on purpose.
 SAN_ENV := ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=1:abort_on_error=1 \
@@ -99,7 +101,7 @@ check: deps check-suites
 # Debian's kernel under QEMU (TCG), memory hot-added over QMP: about a
 # minute idle; tests/qemu/README.md.  The host only runs QEMU.
 check-qemu: $(O)/memonline
-	MEMONLINE=$(abspath $(O)/memonline) prove tests/qemu/run tests/qemu/run-xen
+	MEMONLINE=$(abspath $(O)/memonline) $(PROVE) tests/qemu/run tests/qemu/run-xen
 
 # The .deb as installed, not the build tree: scripts/build-deb, then the udev
 # rule and daemon scenarios run the package's /usr/bin/memonline, its
@@ -108,20 +110,20 @@ check-qemu-deb:
 	scripts/build-deb
 	MEMONLINE_QEMU_DEB=$(CURDIR)/build/deb/memonline_$$(dpkg-parsechangelog \
 		-l debian/changelog -S Version)_amd64.deb \
-		prove tests/qemu/run :: udev-memonline-rule watch-dimm-movable
+		$(PROVE) tests/qemu/run :: udev-memonline-rule watch-dimm-movable
 
 # The suites alone, against this build: what a package build runs
 # (debian/rules, the RPM spec's %check), with no apt-get and no sanitizers.
 check-suites: check-build
 	MEMONLINE=$(abspath $(O)/memonline) FAKESYS=$(abspath $(FAKESYS)) \
-		prove -e tests/run-test $(TEST_BIN) $(BATS)
+		$(PROVE) -e tests/run-test $(TEST_BIN) $(BATS)
 
 check-sanitize:
 	$(MAKE) --no-print-directory O=build/asan CFLAGS="-O1 -g $(SAN_FLAGS)" \
 		LDFLAGS="$(SAN_FLAGS)" check-build
 	$(SAN_ENV) MEMONLINE=$(abspath build/asan/memonline) \
 		FAKESYS=$(abspath build/asan/tests/fakesys.so) \
-		prove -e tests/run-test $(patsubst %.c,build/asan/%,$(TEST_SRC)) $(BATS)
+		$(PROVE) -e tests/run-test $(patsubst %.c,build/asan/%,$(TEST_SRC)) $(BATS)
 
 # Install build and test dependencies when they are missing (Debian, Ubuntu).
 deps:

@@ -48,10 +48,11 @@ watch_end() {
 	WATCH_PID=
 }
 
-# wait_log PATTERN [COUNT]: until COUNT lines of the daemon's log match.
+# wait_log PATTERN [COUNT]: until COUNT lines of the daemon's log match (30 s at
+# most, as watch_end: an ASan daemon on loaded cores starts slowly).
 wait_log() {
 	local i
-	for ((i = 0; i < 500; i++)); do
+	for ((i = 0; i < 1500; i++)); do
 		[ "$(grep -c -- "$1" "$WLOG")" -ge "${2:-1}" ] && return 0
 		kill -0 "$WATCH_PID" 2>/dev/null || break
 		sleep 0.02
