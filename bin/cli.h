@@ -28,6 +28,7 @@ enum {
 struct control {
 	const char *sysroot;
 	const char *config;
+	unsigned config_flags; /* MO_CONFIG_REQUIRED when named by -c or the environment */
 	int verbose;
 	bool json;
 	struct mo_ctx *ctx;

@@ -50,17 +50,29 @@ void usage_error(void (*usage)(FILE *), const char *fmt, ...)
 	exit(EXIT_USAGE);
 }
 
+/*
+ * An empty sysroot is an unset variable in a script, not "the live system":
+ * `--sysroot "$TREE" online --all` must not write to this machine's /sys.
+ */
+static void set_sysroot(struct control *ctl, const char *dir, const char *what)
+{
+	if (!*dir)
+		errx(EXIT_USAGE, "%s is empty; leave it out to use the live system", what);
+	ctl->sysroot = dir;
+}
+
 bool common_option(struct control *ctl, int c, const char *arg, void (*usage)(FILE *))
 {
 	switch (c) {
 	case 'c':
 		ctl->config = arg;
+		ctl->config_flags |= MO_CONFIG_REQUIRED;
 		return true;
 	case 'h':
 		usage(stdout);
 		exit(EXIT_OK);
 	case OPT_SYSROOT:
-		ctl->sysroot = arg;
+		set_sysroot(ctl, arg, "--sysroot");
 		return true;
 	case 'v':
 		ctl->verbose++;
@@ -93,7 +105,7 @@ struct mo_policy *load_policy(const struct control *ctl)
 {
 	struct mo_config_error err;
 	struct mo_policy *p;
-	int r = mo_policy_load(ctl->config, &p, &err);
+	int r = mo_policy_load(ctl->config, ctl->config_flags, &p, &err);
 
 	if (r == -EINVAL || (r < 0 && err.file[0])) {
 		if (err.line)
@@ -257,11 +269,13 @@ int main(int argc, char **argv)
 	int c, rc;
 
 	env = getenv("MEMONLINE_SYSROOT");
-	if (env && *env)
-		ctl.sysroot = env;
+	if (env)
+		set_sysroot(&ctl, env, "MEMONLINE_SYSROOT");
 	env = getenv("MEMONLINE_CONFIG");
-	if (env && *env)
+	if (env && *env) {
 		ctl.config = env;
+		ctl.config_flags |= MO_CONFIG_REQUIRED;
+	}
 
 	while ((c = getopt_long(argc, argv, "+" COMMON_SHORTOPTS "V", longopts, NULL)) != -1) {
 		if (common_option(&ctl, c, optarg, usage))

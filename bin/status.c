@@ -161,6 +161,70 @@ static void balloon_text(const struct balloon_view *v)
 	printf("Xen verdict:         %s\n", balloon_verdict_text(v->d.verdict));
 }
 
+/* A rule as memonline.conf spells it: source=S node=N zone=Z. */
+static void rule_words(const struct mo_rule *r, char *buf, size_t size)
+{
+	int n = 0;
+
+	if (r->source >= 0)
+		n += snprintf(buf + n, size - n, "source=%s ", mo_source_name(r->source));
+	if (r->node >= 0 && (size_t)n < size)
+		n += snprintf(buf + n, size - n, "node=%d ", r->node);
+	if ((size_t)n < size)
+		snprintf(buf + n, size - n, "zone=%s", mo_choice_name(r->choice));
+}
+
+/* Which files made the policy, and its rules in the order they are tried. */
+static void config_json(struct json *j, const struct mo_policy *p)
+{
+	char buf[96];
+
+	json_array(j, "config_files");
+	for (size_t i = 0; i < mo_policy_n_files(p); i++)
+		json_str(j, NULL, mo_policy_file(p, i));
+	json_close(j, ']');
+	json_array(j, "rules");
+	for (size_t i = mo_policy_n_rules(p); i-- > 0;) {
+		const struct mo_rule *r = mo_policy_rule(p, i);
+
+		rule_words(r, buf, sizeof(buf));
+		json_object(j, NULL);
+		json_str(j, "rule", buf);
+		if (r->file)
+			json_str(j, "file", r->file);
+		else
+			json_null(j, "file");
+		if (r->file)
+			json_u64(j, "line", r->line);
+		else
+			json_null(j, "line");
+		json_close(j, '}');
+	}
+	json_close(j, ']');
+}
+
+static void config_text(const struct mo_policy *p)
+{
+	char buf[96];
+
+	printf("Config files:        ");
+	for (size_t i = 0; i < mo_policy_n_files(p); i++)
+		printf("%s%s", i ? ", " : "", mo_policy_file(p, i));
+	printf("%s\n", mo_policy_n_files(p) ? "" : "none read: the built-in policy");
+	/* The last matching rule wins: list them in the order they are tried. */
+	for (size_t i = mo_policy_n_rules(p); i-- > 0;) {
+		const struct mo_rule *r = mo_policy_rule(p, i);
+
+		rule_words(r, buf, sizeof(buf));
+		printf("%s%s", i + 1 == mo_policy_n_rules(p) ? "Rules (first wins):  " :
+							   "                     ", buf);
+		if (r->file)
+			printf(" (%s:%u)\n", r->file, r->line);
+		else
+			printf(" (built-in)\n");
+	}
+}
+
 static void print_json(const struct mo_memory *mem, const struct summary *s,
 		       const struct mo_policy *p, const struct extras *x)
 {
@@ -199,6 +263,7 @@ static void print_json(const struct mo_memory *mem, const struct summary *s,
 	json_bool(&j, "numa_aware", mo_policy_numa_aware(p));
 	json_str(&j, "auto_online", mo_policy_auto_online(p) == MO_AUTO_CORRECT ?
 					    "correct" : "step-aside");
+	config_json(&j, p);
 	json_close(&j, '}');
 
 	json_object(&j, "blocks");
@@ -380,6 +445,7 @@ static void print_text(const struct mo_memory *mem, const struct summary *s,
 	       mo_choice_name(mo_policy_zone(p)), mo_policy_ratio(p),
 	       mo_policy_numa_aware(p) ? "yes" : "no",
 	       mo_policy_auto_online(p) == MO_AUTO_CORRECT ? "correct" : "step-aside");
+	config_text(p);
 	balloon_text(&x->balloon);
 	drivers_text(x->drivers);
 	printf("\n");

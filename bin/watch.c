@@ -915,7 +915,7 @@ static void reload(struct watch *w)
 	int r;
 
 	notify("RELOADING=1");
-	r = mo_policy_load(w->ctl->config, &p, &err);
+	r = mo_policy_load(w->ctl->config, w->ctl->config_flags, &p, &err);
 	if (r < 0 && err.file[0] && err.line)
 		say(w, LOG_ERR, "%s:%u: %s; keeping the previous configuration", err.file,
 		    err.line, err.msg);

@@ -272,7 +272,8 @@ static int parse_dropins(struct mo_policy *p, const char *file, struct mo_config
 	return r;
 }
 
-int mo_policy_load(const char *file, struct mo_policy **ret, struct mo_config_error *err)
+int mo_policy_load(const char *file, unsigned flags, struct mo_policy **ret,
+		   struct mo_config_error *err)
 {
 	struct mo_policy *p;
 	int r;
@@ -282,7 +283,10 @@ int mo_policy_load(const char *file, struct mo_policy **ret, struct mo_config_er
 	if (r < 0)
 		return r;
 	r = parse_file(p, file, err);
-	if (r == -ENOENT)
+	/* A file the user named and that is not there is a typo, not "no policy". */
+	if (r == -ENOENT && (flags & MO_CONFIG_REQUIRED))
+		set_error(err, file, 0, "cannot read: %s", strerror(-r));
+	else if (r == -ENOENT)
 		r = 0;
 	if (r == 0)
 		r = parse_dropins(p, file, err);
@@ -292,4 +296,14 @@ int mo_policy_load(const char *file, struct mo_policy **ret, struct mo_config_er
 	}
 	*ret = p;
 	return 0;
+}
+
+size_t mo_policy_n_files(const struct mo_policy *p)
+{
+	return p->n_files;
+}
+
+const char *mo_policy_file(const struct mo_policy *p, size_t i)
+{
+	return i < p->n_files ? p->files[i] : NULL;
 }

@@ -343,12 +343,20 @@ struct mo_config_error {
 
 /* The built-in policy: right for most virtual machines. */
 int mo_policy_new_default(struct mo_policy **ret);
+enum {
+	MO_CONFIG_REQUIRED = 1 << 0, /* FILE was named by the user: it must exist */
+};
 /*
  * Read FILE, then FILE.d/ *.conf in name order, over the built-in policy.
- * A missing FILE and a missing FILE.d are not errors.  On -EINVAL (a bad
- * line) *err says where and what; nothing is returned.
+ * A missing FILE.d is not an error, nor is a missing FILE without
+ * MO_CONFIG_REQUIRED (-ENOENT with it).  On -EINVAL (a bad line) *err says
+ * where and what; nothing is returned.
  */
-int mo_policy_load(const char *file, struct mo_policy **ret, struct mo_config_error *err);
+int mo_policy_load(const char *file, unsigned flags, struct mo_policy **ret,
+		   struct mo_config_error *err);
+/* The files read, in order: FILE, then its drop-ins. */
+size_t mo_policy_n_files(const struct mo_policy *p);
+const char *mo_policy_file(const struct mo_policy *p, size_t i);
 void mo_policy_free(struct mo_policy *p);
 
 enum mo_choice mo_policy_zone(const struct mo_policy *p);

@@ -45,3 +45,23 @@ load helpers
 	run -2 "$MEMONLINE" --sysroot "$ROOT" --config "$BATS_TEST_TMPDIR/dir.conf" status
 	assert_output --partial "$BATS_TEST_TMPDIR/dir.conf"
 }
+
+@test "an empty --sysroot or MEMONLINE_SYSROOT is an error, never the live system" {
+	mkroot 0:offline
+	run -2 "$MEMONLINE" --sysroot '' online --all --dry-run
+	assert_output "memonline: --sysroot is empty; leave it out to use the live system"
+	run -2 "$MEMONLINE" --sysroot= status
+	assert_output --partial "--sysroot is empty"
+	run -2 "$MEMONLINE" status --sysroot ''
+	assert_output --partial "--sysroot is empty"
+	MEMONLINE_SYSROOT= run -2 "$MEMONLINE" offline --dry-run 128M
+	assert_output "memonline: MEMONLINE_SYSROOT is empty; leave it out to use the live system"
+}
+
+@test "a config named with -c or MEMONLINE_CONFIG must exist" {
+	mkroot 0:offline
+	run -2 "$MEMONLINE" --sysroot "$ROOT" -c "$BATS_TEST_TMPDIR/test.conf" online --all --dry-run
+	assert_output "memonline: $BATS_TEST_TMPDIR/test.conf: cannot read: No such file or directory"
+	MEMONLINE_CONFIG=$BATS_TEST_TMPDIR/test.conf run -2 "$MEMONLINE" --sysroot "$ROOT" status
+	assert_output --partial "$BATS_TEST_TMPDIR/test.conf: cannot read"
+}

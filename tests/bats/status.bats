@@ -83,3 +83,23 @@ print(sorted((z["zone"], z["blocks"]) for z in d["zones"]))' <<<"$output"
 	assert_line "Blocks:              4 (4 online, 0 offline)"
 	assert_line --partial "ratio 42%"
 }
+
+@test "status says which config files were read and which rules are in force" {
+	mkroot 0-3:online
+	printf 'rule source=dimm zone=movable\n' >"$CONF"
+	mkdir "$CONF.d"
+	printf '\nrule node=1 zone=kernel\n' >"$CONF.d/10-node.conf"
+	run -0 "$MEMONLINE" --sysroot "$ROOT" --config "$CONF" status
+	assert_line "Config files:        $CONF, $CONF.d/10-node.conf"
+	assert_line "Rules (first wins):  node=1 zone=kernel ($CONF.d/10-node.conf:2)"
+	assert_line "                     source=dimm zone=movable ($CONF:1)"
+	assert_line "                     source=kmem zone=skip (built-in)"
+	run -0 "$MEMONLINE" --sysroot "$ROOT" --config "$CONF" status --json
+	run -0 python3 -c '
+import json, sys
+d = json.load(sys.stdin)["policy"]
+print(d["config_files"])
+print([(r["rule"], r["line"]) for r in d["rules"]][:2])' <<<"$output"
+	assert_output "['$CONF', '$CONF.d/10-node.conf']
+[('node=1 zone=kernel', 2), ('source=dimm zone=movable', 1)]"
+}

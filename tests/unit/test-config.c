@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -41,7 +42,7 @@ static void test_defaults(void)
 	struct mo_config_error err;
 	struct mo_policy *p = NULL;
 
-	is_int(mo_policy_load(path, &p, &err), 0, "a missing file is the built-in policy");
+	is_int(mo_policy_load(path, 0, &p, &err), 0, "a missing file is the built-in policy");
 	if (p) {
 		is_int(mo_policy_zone(p), MO_CHOICE_AUTO, "default zone auto");
 		is_int(mo_policy_ratio(p), 301, "default ratio 301 (the kernel's)");
@@ -69,7 +70,7 @@ static void test_settings(void)
 				      "rule node=1 zone=skip\n"
 				      "rule zone=default source=dimm node=0\n");
 
-	is_int(mo_policy_load(path, &p, &err), 0, "a full file loads");
+	is_int(mo_policy_load(path, 0, &p, &err), 0, "a full file loads");
 	if (!p)
 		return;
 	is_int(mo_policy_zone(p), MO_CHOICE_MOVABLE, "zone movable");
@@ -105,9 +106,12 @@ static void test_dropins(void)
 	write_file("main.conf.d/.hidden.conf", "nor this\n");
 	path = write_file("main.conf", "ratio 100\nzone kernel\n");
 
-	is_int(mo_policy_load(path, &p, &err), 0, "main file and drop-ins load (%s)", err.msg);
+	is_int(mo_policy_load(path, 0, &p, &err), 0, "main file and drop-ins load (%s)", err.msg);
 	if (p) {
 		is_int(mo_policy_ratio(p), 50, "drop-ins are read in name order, last wins");
+		is_int(mo_policy_n_files(p), 3, "the main file and two drop-ins were read");
+		ok(strstr(mo_policy_file(p, 0), "main.conf") != NULL, "the main file first");
+		ok(strstr(mo_policy_file(p, 2), "20-late.conf") != NULL, "drop-ins in order");
 		is_int(mo_policy_zone(p), MO_CHOICE_KERNEL, "main file settings stay");
 		is_int(mo_policy_n_rules(p), 4, "the drop-in rule is added");
 	}
@@ -115,10 +119,14 @@ static void test_dropins(void)
 
 	/* Drop-ins apply even when there is no main file. */
 	unlink(path);
-	is_int(mo_policy_load(path, &p, &err), 0, "drop-ins without a main file");
+	is_int(mo_policy_load(path, 0, &p, &err), 0, "drop-ins without a main file");
 	if (p)
 		is_int(mo_policy_ratio(p), 50, "drop-in ratio without a main file");
 	mo_policy_free(p);
+	p = NULL;
+	is_int(mo_policy_load(path, MO_CONFIG_REQUIRED, &p, &err), -ENOENT,
+	       "a named file that is missing is an error");
+	ok(p == NULL && strcmp(err.file, path) == 0, "the error names the missing file");
 	free(d);
 }
 
@@ -164,7 +172,7 @@ static void test_errors(void)
 		struct mo_policy *p = (struct mo_policy *)0x1;
 		const char *path = write_file("bad.conf", cases[i].text);
 
-		is_int(mo_policy_load(path, &p, &err), -EINVAL, "bad config %zu refused", i);
+		is_int(mo_policy_load(path, 0, &p, &err), -EINVAL, "bad config %zu refused", i);
 		ok(p == (struct mo_policy *)0x1, "bad config %zu returns no policy", i);
 		is_str(err.file, path, "bad config %zu names the file", i);
 		is_int(err.line, cases[i].line, "bad config %zu names the line", i);
@@ -184,7 +192,7 @@ static void test_bad_dropin(void)
 	write_file("other.conf.d/50-bad.conf", "ratio 10\nratio lots\n");
 	path = write_file("other.conf", "ratio 20\n");
 	bad = conf_path("other.conf.d/50-bad.conf");
-	is_int(mo_policy_load(path, &p, &err), -EINVAL, "a bad drop-in fails the whole load");
+	is_int(mo_policy_load(path, 0, &p, &err), -EINVAL, "a bad drop-in fails the whole load");
 	is_str(err.file, bad, "error names the drop-in");
 	is_int(err.line, 2, "error names the drop-in's line");
 	free(bad);
@@ -201,7 +209,7 @@ static void test_long_and_binary_lines(void)
 	memset(text, 'x', 2999);
 	text[2999] = '\0';
 	path = write_file("long.conf", text);
-	is_int(mo_policy_load(path, &p, &err), -EINVAL, "a 3000-character line is refused");
+	is_int(mo_policy_load(path, 0, &p, &err), -EINVAL, "a 3000-character line is refused");
 	is_str(err.msg, "line longer than 1024 characters", "and says why");
 	free(text);
 
@@ -213,7 +221,7 @@ static void test_long_and_binary_lines(void)
 		fputs("0\n", f);
 		fclose(f);
 	}
-	is_int(mo_policy_load(path, &p, &err), -EINVAL, "a NUL byte is refused");
+	is_int(mo_policy_load(path, 0, &p, &err), -EINVAL, "a NUL byte is refused");
 	is_str(err.msg, "binary data", "and says why");
 }
 
