@@ -265,6 +265,7 @@ int main(int argc, char **argv)
 		.config = MO_SYSCONFDIR "/memonline.conf",
 		.prog = program,
 	};
+	bool help = false;
 	const char *env;
 	int c, rc;
 
@@ -277,7 +278,14 @@ int main(int argc, char **argv)
 		ctl.config_flags |= MO_CONFIG_REQUIRED;
 	}
 
+	/* getopt's own messages name argv[0]: one prefix, not the path we ran from. */
+	argv[0] = (char *)program;
 	while ((c = getopt_long(argc, argv, "+" COMMON_SHORTOPTS "V", longopts, NULL)) != -1) {
+		/* "memonline -h status" is the help of status, as git does it. */
+		if (c == 'h') {
+			help = true;
+			continue;
+		}
 		if (common_option(&ctl, c, optarg, usage))
 			continue;
 		if (c == 'V') {
@@ -286,6 +294,8 @@ int main(int argc, char **argv)
 		}
 		usage(stderr);
 	}
+	if (optind >= argc && help)
+		usage(stdout);
 	if (optind >= argc)
 		usage_error(usage, "no command given");
 
@@ -294,8 +304,12 @@ int main(int argc, char **argv)
 			continue;
 		argc -= optind;
 		argv += optind;
+		argv[0] = (char *)program;
 		optind = 0; /* 0, not 1: GNU getopt forgets the '+' of the first parse */
-		rc = commands[i].run(&ctl, argc, argv);
+		if (help)
+			rc = commands[i].run(&ctl, 2, (char *[]){ argv[0], (char *)"--help", NULL });
+		else
+			rc = commands[i].run(&ctl, argc, argv);
 		mo_unref(ctl.ctx);
 		if (fflush(stdout) != 0 || ferror(stdout))
 			errx(EXIT_FAIL, "write error on standard output");

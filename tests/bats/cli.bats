@@ -65,3 +65,20 @@ load helpers
 	MEMONLINE_CONFIG=$BATS_TEST_TMPDIR/test.conf run -2 "$MEMONLINE" --sysroot "$ROOT" status
 	assert_output --partial "$BATS_TEST_TMPDIR/test.conf: cannot read"
 }
+
+@test "every error has the one prefix memonline:, whatever the path it ran from" {
+	local c
+	for c in "" status list online offline doctor map target watch; do
+		run -2 --separate-stderr "$MEMONLINE" $c --frobnicate
+		assert_equal "${stderr_lines[0]}" "memonline: unrecognized option '--frobnicate'"
+	done
+	run -2 --separate-stderr "$MEMONLINE" list -o NOPE
+	assert_regex "$stderr" "^memonline: "
+}
+
+@test "memonline -h COMMAND is the help of that command" {
+	run -0 "$MEMONLINE" -h status
+	assert_line --index 1 --partial "memonline status"
+	run -0 "$MEMONLINE" --help offline
+	assert_line --index 1 --partial "memonline offline"
+}
