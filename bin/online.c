@@ -5,26 +5,47 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/time.h>
 #include <time.h>
 
 #include "cli.h"
 
-enum outcome { DONE, ALREADY, SKIPPED, FAILED, OUTCOME__MAX };
+/* REFUSED: a block of a SIZE that failed, and that another block may stand in for. */
+enum outcome { DONE, ALREADY, SKIPPED, REFUSED, FAILED, OUTCOME__MAX };
 
 static const char *const outcome_names[] = {
-	[DONE] = "done", [ALREADY] = "already", [SKIPPED] = "skipped", [FAILED] = "failed",
+	[DONE] = "done", [ALREADY] = "already", [SKIPPED] = "skipped",
+	[REFUSED] = "refused", [FAILED] = "failed",
+};
+
+/* A SIZE on the command line: filled after the blocks named one by one. */
+struct size_target {
+	const char *arg;
+	uint64_t blocks;
 };
 
 struct run {
 	struct control *ctl;
 	struct mo_memory *mem;
-	bool *selected;
+	bool *selected;       /* named, or already taken for a SIZE */
+	struct size_target *sizes;
+	size_t n_sizes;
 	bool dry_run;
 	bool offline;
+	bool force;           /* online: --zone overrides a skip rule */
+	int zone;             /* offline --zone: MO_CHOICE_MOVABLE or _KERNEL; else -1 */
+	bool in_size;         /* filling a SIZE: a failure is REFUSED */
+	unsigned short_sizes; /* SIZEs that could not be met */
 	unsigned counts[OUTCOME__MAX];
 	struct json json;
 };
+
+/* A dry run did nothing: its blocks "would" be done. */
+static const char *outcome_name(const struct run *r, enum outcome o)
+{
+	return o == DONE && r->dry_run ? "would" : outcome_names[o];
+}
 
 const char *block_zone_name(const struct mo_block *b)
 {
@@ -37,11 +58,17 @@ const char *block_zone_name(const struct mo_block *b)
 static void report(struct run *r, const struct mo_block *b, enum outcome o, const char *action,
 		   int err, const char *detail)
 {
+	if (o == FAILED && r->in_size)
+		o = REFUSED;
 	r->counts[o]++;
 	if (r->ctl->json) {
+		char id[24];
+
+		/* A string, as list -J and lsmem print BLOCK. */
+		snprintf(id, sizeof(id), "%lu", b->id);
 		json_object(&r->json, NULL);
-		json_u64(&r->json, "block", b->id);
-		json_str(&r->json, "result", outcome_names[o]);
+		json_str(&r->json, "block", id);
+		json_str(&r->json, "result", outcome_name(r, o));
 		if (action)
 			json_str(&r->json, "action", action);
 		if (b->state == MO_STATE_ONLINE)
@@ -71,6 +98,12 @@ static void report(struct run *r, const struct mo_block *b, enum outcome o, cons
 	case SKIPPED:
 		printf("memory%lu: skipped", b->id);
 		break;
+	case REFUSED:
+		if (err)
+			printf("memory%lu: refused: %s", b->id, strerror(-err));
+		else
+			printf("memory%lu: refused", b->id);
+		break;
 	case FAILED:
 		if (err)
 			printf("memory%lu: failed: %s", b->id, strerror(-err));
@@ -80,7 +113,7 @@ static void report(struct run *r, const struct mo_block *b, enum outcome o, cons
 	default:
 		break;
 	}
-	if (detail && (o == FAILED || o == SKIPPED || r->ctl->verbose))
+	if (detail && (o >= SKIPPED || r->ctl->verbose))
 		printf(" (%s)", detail);
 	putchar('\n');
 }
@@ -121,10 +154,14 @@ const char *explain_state_error(int err, bool offline)
 	}
 }
 
+/* Blocks named one by one are selected now; SIZEs are kept for later. */
 static void select_targets(struct run *r, int argc, char **argv, void (*usage)(FILE *))
 {
 	struct mo_memory *mem = r->mem;
 
+	r->sizes = calloc(argc + 1, sizeof(*r->sizes));
+	if (!r->sizes)
+		errx(EXIT_FAIL, "out of memory");
 	for (int i = 0; i < argc; i++) {
 		struct target t;
 		int e = parse_target(argv[i], mem->block_size, &t);
@@ -136,22 +173,9 @@ static void select_targets(struct run *r, int argc, char **argv, void (*usage)(F
 		if (e < 0)
 			usage_error(usage, "'%s' is not a block, range or size", argv[i]);
 		if (t.kind == TARGET_SIZE) {
-			uint64_t want = t.size / mem->block_size;
-
-			/* Online takes the lowest offline blocks, offline the highest online. */
-			for (size_t k = 0; k < mem->n_blocks && hits < want; k++) {
-				size_t j = r->offline ? mem->n_blocks - 1 - k : k;
-				struct mo_block *b = &mem->blocks[j];
-
-				if (r->selected[j] || b->state != (r->offline ? MO_STATE_ONLINE :
-									       MO_STATE_OFFLINE))
-					continue;
-				r->selected[j] = true;
-				hits++;
-			}
-			if (hits < want)
-				errx(EXIT_FAIL, "%s: only %zu %s blocks to choose from", argv[i],
-				     hits, r->offline ? "online" : "offline");
+			r->sizes[r->n_sizes++] = (struct size_target){
+				.arg = argv[i], .blocks = t.size / mem->block_size,
+			};
 			continue;
 		}
 		for (size_t j = 0; j < mem->n_blocks; j++) {
@@ -166,6 +190,25 @@ static void select_targets(struct run *r, int argc, char **argv, void (*usage)(F
 	}
 }
 
+/*
+ * As chmem: a SIZE takes what there is.  Blocks that refused were stood in
+ * for by others; when there were not enough, say how much was done and let
+ * the exit code say partial (64) or nothing (1).
+ */
+static void size_done(struct run *r, const struct size_target *st, uint64_t got)
+{
+	char want_h[32], got_h[32];
+
+	if (got >= st->blocks)
+		return;
+	r->short_sizes++;
+	mo_size_human(st->blocks * r->mem->block_size, want_h, sizeof(want_h));
+	mo_size_human(got * r->mem->block_size, got_h, sizeof(got_h));
+	warnx("%s: %s %s of %s: no more %s blocks to %s", st->arg,
+	      r->dry_run ? "would only" : "only", got_h, want_h,
+	      r->offline ? "online" : "offline", r->offline ? "take" : "choose from");
+}
+
 /* Blocks reported on, whatever their outcome. */
 static unsigned reported(const struct run *r)
 {
@@ -178,7 +221,7 @@ static unsigned reported(const struct run *r)
 
 static int exit_code(const struct run *r)
 {
-	if (!r->counts[FAILED])
+	if (!r->counts[FAILED] && !r->short_sizes)
 		return EXIT_OK;
 	return r->counts[DONE] + r->counts[ALREADY] ? EXIT_PARTIAL : EXIT_FAIL;
 }
@@ -205,8 +248,10 @@ static void end_output(struct run *r)
 	json_close(&r->json, ']');
 	json_object(&r->json, "summary");
 	for (int o = 0; o < OUTCOME__MAX; o++)
-		json_u64(&r->json, outcome_names[o], r->counts[o]);
+		json_u64(&r->json, outcome_name(r, o), r->counts[o]);
 	json_close(&r->json, '}');
+	json_bool(&r->json, "dry_run", r->dry_run);
+	json_u64(&r->json, "sizes_short", r->short_sizes);
 	json_end(&r->json);
 }
 
@@ -215,8 +260,30 @@ static void end_output(struct run *r)
 /* How long a just-added block may take to be linked to its node. */
 #define SETTLE_MS 2000
 
-static void online_one(struct run *r, const struct mo_policy *p, struct mo_usage *u,
-		       enum mo_choice forced, struct mo_block *b)
+/*
+ * --zone replaces the policy's zone, not its skip rules: memory someone else
+ * owns (dax kmem, s390 standby) stays theirs unless --force says otherwise.
+ */
+static bool skip_rule_holds(const struct run *r, const struct mo_policy *p,
+			    const struct mo_usage *u, enum mo_choice forced,
+			    const struct mo_block *b, struct mo_decision *d)
+{
+	if (forced < MO_CHOICE__MAX && r->force)
+		return false;
+	mo_policy_decide(p, b, r->mem->block_size, u, MO_CHOICE__MAX, d);
+	if (!d->skip)
+		return false;
+	if (forced < MO_CHOICE__MAX) {
+		size_t len = strlen(d->reason);
+
+		snprintf(d->reason + len, sizeof(d->reason) - len,
+			 "; --zone does not override it without --force");
+	}
+	return true;
+}
+
+static enum outcome online_one(struct run *r, const struct mo_policy *p, struct mo_usage *u,
+			       enum mo_choice forced, struct mo_block *b)
 {
 	struct mo_decision d;
 	const char *action;
@@ -227,35 +294,71 @@ static void online_one(struct run *r, const struct mo_policy *p, struct mo_usage
 		e = mo_block_wait_settled(r->ctl->ctx, b, SETTLE_MS);
 		if (e < 0) {
 			report(r, b, FAILED, NULL, e, explain_state_error(e, false));
-			return;
+			return FAILED;
 		}
 		b->error = 0;
 	}
 	if (b->error && b->error != -EAGAIN) {
 		report(r, b, FAILED, NULL, b->error, "its state could not be read");
-		return;
+		return FAILED;
 	}
 	if (b->state == MO_STATE_ONLINE) {
 		report(r, b, ALREADY, NULL, 0, NULL);
-		return;
+		return ALREADY;
 	}
 	if (b->state != MO_STATE_OFFLINE) {
 		report(r, b, FAILED, NULL, 0, "it is going offline");
-		return;
+		return FAILED;
+	}
+	if (skip_rule_holds(r, p, u, forced, b, &d)) {
+		report(r, b, SKIPPED, NULL, 0, d.reason);
+		return SKIPPED;
 	}
 	e = mo_block_online_by_policy(r->ctl->ctx, p, r->mem->block_size, u, forced, r->dry_run,
 				      b, &d);
 	if (d.skip) {
 		report(r, b, d.impossible ? FAILED : SKIPPED, NULL, 0, d.reason);
-		return;
+		return d.impossible ? FAILED : SKIPPED;
 	}
 	action = mo_online_type_word(d.type);
 	if (e == 0 || e == -EALREADY) {
 		report(r, b, e ? ALREADY : DONE, action, 0,
 		       e ? "onlined meanwhile by another agent" : d.reason);
-		return;
+		return e ? ALREADY : DONE;
 	}
 	report(r, b, FAILED, action, e, explain_state_error(e, false));
+	return FAILED;
+}
+
+/*
+ * SIZE counts only blocks the command acts on: the lowest offline ones that
+ * the policy does not skip and that can join the --zone.  One that fails is
+ * refused, and the next one stands in for it.
+ */
+static void online_size(struct run *r, const struct mo_policy *p, struct mo_usage *u,
+			enum mo_choice forced, const struct size_target *st)
+{
+	uint64_t got = 0;
+
+	for (size_t i = 0; i < r->mem->n_blocks && got < st->blocks; i++) {
+		struct mo_block *b = &r->mem->blocks[i];
+		struct mo_decision d;
+		enum outcome o;
+
+		if (r->selected[i] || b->error || b->state != MO_STATE_OFFLINE)
+			continue;
+		r->selected[i] = true;
+		if (skip_rule_holds(r, p, u, forced, b, &d))
+			continue;
+		mo_policy_decide(p, b, r->mem->block_size, u, forced, &d);
+		if (d.skip)
+			continue;
+		r->in_size = true;
+		o = online_one(r, p, u, forced, b);
+		r->in_size = false;
+		got += o == DONE || o == ALREADY;
+	}
+	size_done(r, st, got);
 }
 
 static void __attribute__((noreturn)) online_usage(FILE *out)
@@ -268,7 +371,9 @@ static void __attribute__((noreturn)) online_usage(FILE *out)
 	      "\n"
 	      "Options:\n"
 	      " -a, --all            every offline block\n"
-	      " -z, --zone <zone>    movable, kernel or default instead of the policy\n"
+	      " -z, --zone <zone>    movable, kernel or default instead of the policy;\n"
+	      "                      Movable, Normal, DMA32... as chmem spells them\n"
+	      " -f, --force          --zone also for blocks a rule skips (dax kmem)\n"
 	      " -n, --dry-run        say what would be done, change nothing\n"
 	      " -J, --json           JSON output\n"
 	      "     --udev           as the udev rule runs it: do nothing while\n"
@@ -330,12 +435,29 @@ static bool udev_steps_aside(struct control *ctl)
 
 enum { OPT_UDEV = OPT_COMMON__END + 1 };
 
+/*
+ * --zone: memonline's words, or a zone as valid_zones and chmem -z spell it,
+ * in any case; a kernel zone (DMA, DMA32, Normal, HighMem) means "kernel".
+ */
+static int parse_zone(const char *arg)
+{
+	for (int c = 0; c < MO_CHOICE__MAX; c++)
+		if (c != MO_CHOICE_AUTO && c != MO_CHOICE_SKIP &&
+		    strcasecmp(arg, mo_choice_name(c)) == 0)
+			return c;
+	for (int z = 0; z < MO_ZONE_DEVICE; z++)
+		if (strcasecmp(arg, mo_zone_name(z)) == 0)
+			return z == MO_ZONE_MOVABLE ? MO_CHOICE_MOVABLE : MO_CHOICE_KERNEL;
+	return -EINVAL;
+}
+
 int cmd_online(struct control *ctl, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		COMMON_LONGOPTS,
 		{ "all", no_argument, NULL, 'a' },
 		{ "dry-run", no_argument, NULL, 'n' },
+		{ "force", no_argument, NULL, 'f' },
 		{ "json", no_argument, NULL, 'J' },
 		{ "udev", no_argument, NULL, OPT_UDEV },
 		{ "zone", required_argument, NULL, 'z' },
@@ -349,12 +471,15 @@ int cmd_online(struct control *ctl, int argc, char **argv)
 	bool all = false;
 	int c;
 
-	while ((c = getopt_long(argc, argv, COMMON_SHORTOPTS "anJz:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, COMMON_SHORTOPTS "afnJz:", longopts, NULL)) != -1) {
 		if (common_option(ctl, c, optarg, online_usage))
 			continue;
 		switch (c) {
 		case 'a':
 			all = true;
+			break;
+		case 'f':
+			r.force = true;
 			break;
 		case 'n':
 			r.dry_run = true;
@@ -363,12 +488,12 @@ int cmd_online(struct control *ctl, int argc, char **argv)
 			ctl->json = true;
 			break;
 		case 'z':
-			forced = mo_choice_from_name(optarg);
-			if (forced != MO_CHOICE_MOVABLE && forced != MO_CHOICE_KERNEL &&
-			    forced != MO_CHOICE_DEFAULT)
+			c = parse_zone(optarg);
+			if (c < 0)
 				usage_error(online_usage,
-					    "--zone: '%s' is not movable, kernel or default",
-					    optarg);
+					    "--zone: '%s' is not movable, kernel, default or a "
+					    "zone name (Movable, Normal, DMA32, ...)", optarg);
+			forced = c;
 			break;
 		case OPT_UDEV:
 			udev = true;
@@ -412,11 +537,14 @@ int cmd_online(struct control *ctl, int argc, char **argv)
 	for (size_t i = 0; i < r.mem->n_blocks; i++)
 		if (r.selected[i])
 			online_one(&r, p, &u, forced, &r.mem->blocks[i]);
+	for (size_t i = 0; i < r.n_sizes; i++)
+		online_size(&r, p, &u, forced, &r.sizes[i]);
 	end_output(&r);
 	if (!ctl->json && all && reported(&r) == 0)
 		printf("nothing to online: no offline blocks\n");
 
 	free(r.selected);
+	free(r.sizes);
 	mo_memory_free(r.mem);
 	mo_policy_free(p);
 	return exit_code(&r);
@@ -465,6 +593,75 @@ static int offline_bounded(struct run *r, struct mo_block *b, double deadline)
 	return offline_within(r->ctl->ctx, b, deadline - now());
 }
 
+/* offline --zone: a block in that zone (movable, or a kernel zone). */
+static bool in_zone(const struct run *r, const struct mo_block *b)
+{
+	bool movable = b->have_zones && b->zone == MO_ZONE_MOVABLE;
+
+	if (r->zone < 0)
+		return true;
+	if (!b->have_zones || b->zone < 0)
+		return false; /* unknown, or spans zones: in neither */
+	return r->zone == MO_CHOICE_MOVABLE ? movable : !movable;
+}
+
+static enum outcome offline_one(struct run *r, struct mo_block *b, double deadline)
+{
+	int e;
+
+	if (b->error) {
+		report(r, b, FAILED, NULL, b->error, "its state could not be read");
+		return FAILED;
+	}
+	if (b->state == MO_STATE_OFFLINE) {
+		report(r, b, ALREADY, NULL, 0, NULL);
+		return ALREADY;
+	}
+	if (!in_zone(r, b)) {
+		report(r, b, SKIPPED, NULL, 0, r->zone == MO_CHOICE_MOVABLE ?
+			"not in ZONE_MOVABLE (--zone movable)" : "not in a kernel zone (--zone kernel)");
+		return SKIPPED;
+	}
+	if (r->dry_run) {
+		report(r, b, DONE, "offline", 0, NULL);
+		return DONE;
+	}
+	e = offline_bounded(r, b, deadline);
+	if (e == -ETIME) {
+		report(r, b, FAILED, "offline", 0, "not tried: --timeout reached");
+		return FAILED;
+	}
+	if (e == 0 || e == -EALREADY) {
+		report(r, b, e ? ALREADY : DONE, "offline", 0, NULL);
+		return e ? ALREADY : DONE;
+	}
+	report(r, b, FAILED, "offline", e, explain_state_error(e, true));
+	return FAILED;
+}
+
+/*
+ * As chmem -d: the highest online blocks (of --zone) until SIZE is met; a
+ * block that refuses is named and the next one tried, until --timeout.
+ */
+static void offline_size(struct run *r, const struct size_target *st, double deadline)
+{
+	uint64_t got = 0;
+
+	for (size_t i = r->mem->n_blocks; i-- > 0 && got < st->blocks && now() < deadline;) {
+		struct mo_block *b = &r->mem->blocks[i];
+		enum outcome o;
+
+		if (r->selected[i] || b->error || b->state != MO_STATE_ONLINE || !in_zone(r, b))
+			continue;
+		r->selected[i] = true;
+		r->in_size = true;
+		o = offline_one(r, b, deadline);
+		r->in_size = false;
+		got += o == DONE || o == ALREADY;
+	}
+	size_done(r, st, got);
+}
+
 static void __attribute__((noreturn)) offline_usage(FILE *out)
 {
 	fputs("Usage:\n"
@@ -473,7 +670,8 @@ static void __attribute__((noreturn)) offline_usage(FILE *out)
 	      "Offline memory blocks, highest first, to prepare an unplug.\n"
 	      "\n"
 	      "Options:\n"
-	      " -t, --timeout <sec>  give up after this long (default 120)\n"
+	      " -t, --timeout <time> give up after this long: 90, 90s, 2m (default 120 s)\n"
+	      " -z, --zone <zone>    only blocks of this zone: movable (Movable) or kernel\n"
 	      " -n, --dry-run        say what would be done, change nothing\n"
 	      " -J, --json           JSON output\n",
 	      out);
@@ -487,14 +685,15 @@ int cmd_offline(struct control *ctl, int argc, char **argv)
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "json", no_argument, NULL, 'J' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "zone", required_argument, NULL, 'z' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct run r = { .ctl = ctl, .offline = true };
+	struct run r = { .ctl = ctl, .offline = true, .zone = -1 };
 	uint64_t timeout = 120;
 	double deadline;
 	int c;
 
-	while ((c = getopt_long(argc, argv, COMMON_SHORTOPTS "nJt:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, COMMON_SHORTOPTS "nJt:z:", longopts, NULL)) != -1) {
 		if (common_option(ctl, c, optarg, offline_usage))
 			continue;
 		switch (c) {
@@ -505,11 +704,17 @@ int cmd_offline(struct control *ctl, int argc, char **argv)
 			ctl->json = true;
 			break;
 		case 't':
-			if (mo_parse_u64(optarg, 10, &timeout) < 0 || !timeout ||
-			    timeout > 86400)
+			if (mo_parse_duration(optarg, 86400, &timeout) < 0 || !timeout)
 				usage_error(offline_usage,
-					    "--timeout: '%s' is not a number of seconds from 1 to "
-					    "86400", optarg);
+					    "--timeout: '%s' is not a time from 1 s to 24 h (s, m "
+					    "or h suffix)", optarg);
+			break;
+		case 'z':
+			r.zone = parse_zone(optarg);
+			if (r.zone != MO_CHOICE_MOVABLE && r.zone != MO_CHOICE_KERNEL)
+				usage_error(offline_usage,
+					    "--zone: '%s' is not movable, kernel or a zone name",
+					    optarg);
 			break;
 		default:
 			offline_usage(stderr);
@@ -528,34 +733,14 @@ int cmd_offline(struct control *ctl, int argc, char **argv)
 	deadline = now() + timeout;
 	begin_output(&r);
 	/* Highest first: the top of memory is where ZONE_MOVABLE lives. */
-	for (size_t i = r.mem->n_blocks; i-- > 0;) {
-		struct mo_block *b = &r.mem->blocks[i];
-		int e;
-
-		if (!r.selected[i])
-			continue;
-		if (b->error) {
-			report(&r, b, FAILED, NULL, b->error, "its state could not be read");
-			continue;
-		}
-		if (b->state == MO_STATE_OFFLINE) {
-			report(&r, b, ALREADY, NULL, 0, NULL);
-			continue;
-		}
-		if (r.dry_run) {
-			report(&r, b, DONE, "offline", 0, NULL);
-			continue;
-		}
-		e = offline_bounded(&r, b, deadline);
-		if (e == -ETIME)
-			report(&r, b, FAILED, "offline", 0, "not tried: --timeout reached");
-		else if (e == 0 || e == -EALREADY)
-			report(&r, b, e ? ALREADY : DONE, "offline", 0, NULL);
-		else
-			report(&r, b, FAILED, "offline", e, explain_state_error(e, true));
-	}
+	for (size_t i = r.mem->n_blocks; i-- > 0;)
+		if (r.selected[i])
+			offline_one(&r, &r.mem->blocks[i], deadline);
+	for (size_t i = 0; i < r.n_sizes; i++)
+		offline_size(&r, &r.sizes[i], deadline);
 	end_output(&r);
 	free(r.selected);
+	free(r.sizes);
 	mo_memory_free(r.mem);
 	return exit_code(&r);
 }

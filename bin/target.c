@@ -84,31 +84,6 @@ static void __attribute__((noreturn)) usage(FILE *out)
 	exit(out == stderr ? EXIT_USAGE : EXIT_OK);
 }
 
-static int parse_timeout(const char *s, unsigned *ret)
-{
-	size_t len = strspn(s, "0123456789");
-	uint64_t v, mult = 1;
-
-	if (len == 0 || len > 9)
-		return -EINVAL;
-	if (s[len] == 'm' && !s[len + 1])
-		mult = 60;
-	else if (s[len] == 'h' && !s[len + 1])
-		mult = 3600;
-	else if (s[len] && !(s[len] == 's' && !s[len + 1]))
-		return -EINVAL;
-	{
-		char digits[16];
-
-		memcpy(digits, s, len);
-		digits[len] = '\0';
-		if (mo_parse_u64(digits, 10, &v) < 0 || v * mult > 7 * 86400)
-			return -EINVAL;
-	}
-	*ret = v * mult;
-	return 0;
-}
-
 /*
  * "-512M" is a SIZE, but getopt would take it for the options -5 -1 -2 -M.
  * Take it out of argv before getopt sees it, minding the words that are
@@ -445,7 +420,7 @@ int cmd_target(struct control *ctl, int argc, char **argv)
 	};
 	struct wait w = { .ctl = ctl };
 	const char *size = take_negative_size(&argc, argv);
-	unsigned timeout = DEFAULT_TIMEOUT_S;
+	uint64_t timeout = DEFAULT_TIMEOUT_S;
 	bool wait = false, force = false;
 	struct balloon_view v;
 	int c;
@@ -465,7 +440,7 @@ int cmd_target(struct control *ctl, int argc, char **argv)
 			break;
 		case 'w':
 			wait = true;
-			if (optarg && parse_timeout(optarg, &timeout) < 0)
+			if (optarg && mo_parse_duration(optarg, 7 * 86400, &timeout) < 0)
 				usage_error(usage, "--wait: '%s' is not a timeout in seconds (s, m "
 					    "or h suffix, at most a week)", optarg);
 			break;

@@ -116,8 +116,10 @@ int mo_parse_u64(const char *s, int base, uint64_t *ret);  /* whole line */
 int mo_parse_block_name(const char *name, unsigned long *ret);
 /* "/devices/system/memory/memory123" (a uevent DEVPATH) -> 123. */
 int mo_parse_devpath(const char *devpath, unsigned long *ret);
-/* "512M", "1G", "4096" (bytes), K M G T P, binary units. */
+/* "512M", "1G", "1GiB", "4096" (bytes): K M G T P E, 2^10 each; "1GB": 10^9. */
 int mo_parse_size(const char *s, uint64_t *ret);
+/* Seconds: "90", "90s", "2m", "1h", at most max; -EINVAL otherwise. */
+int mo_parse_duration(const char *s, uint64_t max, uint64_t *ret);
 /* "128M", "2.9G": one letter, one decimal, as lsmem prints sizes. */
 void mo_size_human(uint64_t bytes, char *buf, size_t size);
 

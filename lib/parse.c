@@ -235,10 +235,10 @@ int mo_parse_devpath(const char *devpath, unsigned long *ret)
 
 int mo_parse_size(const char *s, uint64_t *ret)
 {
-	static const char units[] = "KMGTP";
+	static const char units[] = "KMGTPE";
 	char digits[32];
 	size_t len = strspn(s, "0123456789");
-	unsigned shift = 0;
+	unsigned power = 0, base = 1024;
 	uint64_t v;
 	int r;
 
@@ -255,18 +255,47 @@ int mo_parse_size(const char *s, uint64_t *ret)
 
 		if (!u)
 			return -EINVAL;
-		shift = 10 * (u - units + 1);
+		power = u - units + 1;
 		s++;
-		/* Accept 1G, 1GB, 1GiB: all mean 2^30 here, as in lsmem's output. */
-		if (strcmp(s, "iB") == 0 || strcmp(s, "B") == 0 || strcmp(s, "ib") == 0 ||
-		    strcmp(s, "b") == 0)
-			s += strlen(s);
+		/*
+		 * As util-linux's strtosize(), which chmem and lsmem use: 1G and
+		 * 1GiB are 2^30, 1GB is 10^9.
+		 */
+		if (*s == 'i' && (s[1] == 'B' || s[1] == 'b'))
+			s += 2;
+		else if (*s == 'B' || *s == 'b')
+			s++, base = 1000;
 		if (*s)
 			return -EINVAL;
 	}
-	if (shift && v > (UINT64_MAX >> shift))
-		return -ERANGE;
-	*ret = v << shift;
+	for (; power; power--) {
+		if (v > UINT64_MAX / base)
+			return -ERANGE;
+		v *= base;
+	}
+	*ret = v;
+	return 0;
+}
+
+int mo_parse_duration(const char *s, uint64_t max, uint64_t *ret)
+{
+	size_t len = strspn(s, "0123456789");
+	uint64_t v, mult = 1;
+	char digits[16];
+
+	if (len == 0 || len > 9)
+		return -EINVAL;
+	if (s[len] == 'm' && !s[len + 1])
+		mult = 60;
+	else if (s[len] == 'h' && !s[len + 1])
+		mult = 3600;
+	else if (s[len] && !(s[len] == 's' && !s[len + 1]))
+		return -EINVAL;
+	memcpy(digits, s, len);
+	digits[len] = '\0';
+	if (mo_parse_u64(digits, 10, &v) < 0 || v * mult > max)
+		return -EINVAL;
+	*ret = v * mult;
 	return 0;
 }
 

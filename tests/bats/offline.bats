@@ -48,6 +48,39 @@ load helpers
 	run -2 mo offline
 	assert_output --partial "give blocks, a range or a size"
 	run -2 mo offline 0 --timeout 0
-	assert_output --partial "--timeout: '0' is not a number of seconds from 1 to 86400"
+	assert_output --partial "--timeout: '0' is not a time from 1 s to 24 h"
 	run -2 mo offline 0 --timeout soon
+}
+
+@test "offline SIZE keeps going past blocks that refuse, and names them" {
+	mkroot 0-7:online 8-15:online:Movable
+	fault 15 EBUSY
+	fault 14 EBUSY
+	run -0 mo offline 512M
+	assert_line --partial "memory15: refused: Device or resource busy"
+	assert_line --partial "memory14: refused: Device or resource busy"
+	assert_equal "$(writes | grep -v '^memory1[45]')" "$(printf 'memory%s offline\n' 13 12 11 10)"
+}
+
+@test "offline SIZE short of blocks does what it can and exits 64" {
+	mkroot 0-7:online 8-9:online:Movable
+	run -64 mo offline --zone movable 512M
+	assert_line "memonline: 512M: only 256M of 512M: no more online blocks to take"
+	assert_equal "$(writes)" $'memory9 offline\nmemory8 offline'
+}
+
+@test "offline --zone movable takes only ZONE_MOVABLE blocks, as chmem -d -z Movable" {
+	mkroot 0-7:online:Normal 8-9:online:Movable 10-11:online:Normal
+	run -0 mo offline --zone Movable 256M
+	assert_equal "$(writes)" $'memory9 offline\nmemory8 offline'
+	run -0 mo offline --zone movable 10
+	assert_line "memory10: skipped (not in ZONE_MOVABLE (--zone movable))"
+	run -2 mo offline --zone default 256M
+}
+
+@test "--timeout takes a unit, as target --wait does" {
+	mkroot 0-7:online 8-9:online:Movable
+	run -0 mo offline --timeout 10s 9
+	run -0 mo offline --timeout=2m 8
+	assert_equal "$(writes)" $'memory9 offline\nmemory8 offline'
 }

@@ -128,13 +128,20 @@ memory15 online_kernel"
 	assert_equal "$(writes)" "$(printf 'memory%s online_movable\n' 10 11 12 13)"
 }
 
-@test "a size that is not whole blocks, or more than is offline, is refused" {
+@test "a size that is not whole blocks is refused" {
 	mkroot 0-7:online 8-9:offline
 	run -2 mo online 100M
 	assert_output --partial "'100M' is not a whole number of 134217728-byte blocks"
-	run -1 mo online 1G
-	assert_output --partial "1G: only 2 offline blocks to choose from"
 	assert_equal "$(writes)" ""
+}
+
+@test "more than is offline: what there is, exit 64, as chmem; nothing at all: exit 1" {
+	mkroot 0-7:online 8-9:offline
+	run -64 mo online 1G
+	assert_line "memonline: 1G: only 256M of 1G: no more offline blocks to choose from"
+	assert_equal "$(writes)" $'memory8 online_movable\nmemory9 online_movable'
+	run -1 mo online 99999T
+	assert_line --partial "99999T: only 0B of"
 }
 
 @test "a block that does not exist is named" {
@@ -149,7 +156,7 @@ memory15 online_kernel"
 	assert_output --partial "give blocks, a range, a size, or --all"
 	run -2 mo online --all 0
 	run -2 mo online --zone sideways --all
-	assert_output --partial "--zone: 'sideways' is not movable, kernel or default"
+	assert_output --partial "--zone: 'sideways' is not movable, kernel, default or a zone name"
 	run -2 mo online bogus
 	assert_output --partial "'bogus' is not a block, range or size"
 }
@@ -170,7 +177,7 @@ memory15 online_kernel"
 import json, sys
 d = json.load(sys.stdin)
 b = {x["block"]: x for x in d["blocks"]}
-print(b[8]["result"], b[8]["action"], b[8]["zone"], b[9]["result"], b[9]["error"])
+print(b["8"]["result"], b["8"]["action"], b["8"]["zone"], b["9"]["result"], b["9"]["error"])
 print(d["summary"]["done"], d["summary"]["failed"])' <<<"$output"
 	assert_output $'done online_movable Movable failed Device or resource busy\n1 1'
 }
@@ -270,4 +277,64 @@ link_node() {
 	echo "        present 262144" >>"$ROOT/proc/zoneinfo"
 	run -1 mo online --udev memory9
 	assert_output "memonline: memory9: no such memory block in $ROOT/sys/devices/system/memory"
+}
+
+@test "a dry run's JSON says it is one, and each block would be done" {
+	mkroot 0-7:online 8-9:offline
+	run -0 mo online -n -J 8
+	run -0 python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print(d["dry_run"], d["blocks"][0]["result"], d["summary"]["would"], "done" in d["summary"])' <<<"$output"
+	assert_output "True would 1 False"
+	rm -r "$ROOT"
+	mkroot 0-7:online 8-9:online:Movable
+	run -0 mo offline -n -J 128M
+	run -0 python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print(d["dry_run"], d["blocks"][0]["block"], d["blocks"][0]["result"], d["summary"]["would"])' <<<"$output"
+	assert_output "True 9 would 1"
+	assert_equal "$(writes)" ""
+}
+
+@test "SIZE counts only blocks the command acts on: skipped dax kmem is passed over" {
+	cat >"$BATS_TEST_TMPDIR/iomem" <<-'EOF'
+	100000000-13fffffff : dax0.0
+	  100000000-13fffffff : System RAM (kmem)
+	140000000-17fffffff : virtio0
+	  140000000-17fffffff : System RAM (virtio_mem)
+	EOF
+	mkroot --iomem "$BATS_TEST_TMPDIR/iomem" 0-31:online 32-47:offline
+	run -0 mo online -n -v 1G
+	refute_line --partial "memory32:"
+	assert_line --partial "memory40: would online_movable"
+	assert_line --partial "memory47: would online_movable"
+	run -0 mo online 1G
+	assert_equal "$(writes)" "$(printf 'memory%s online_movable\n' {40..47})"
+}
+
+@test "--zone does not override a skip rule without --force" {
+	cat >"$BATS_TEST_TMPDIR/iomem" <<-'EOF'
+	100000000-10fffffff : dax0.0
+	  100000000-10fffffff : System RAM (kmem)
+	EOF
+	mkroot --iomem "$BATS_TEST_TMPDIR/iomem" 0-31:online 32-33:offline
+	run -1 mo online --zone movable 256M
+	assert_equal "$(writes)" ""
+	run -0 mo online --zone movable 32
+	assert_line "memory32: skipped (built-in rule source=kmem: skip; --zone does not override it without --force)"
+	assert_equal "$(writes)" ""
+	run -0 mo online --zone movable --force 256M
+	assert_equal "$(writes)" $'memory32 online_movable\nmemory33 online_movable'
+}
+
+@test "--zone takes the kernel's and chmem's zone names, in any case" {
+	mkroot 0-7:online 8-11:offline:Normal,Movable
+	run -0 mo online --zone Movable 8
+	run -0 mo online --zone NORMAL 9
+	run -0 mo online --zone DMA32 10
+	run -0 mo online -z movable 11
+	assert_equal "$(writes)" $'memory8 online_movable\nmemory9 online_kernel\nmemory10 online_kernel\nmemory11 online_movable'
+	run -2 mo online --zone Device 8
 }
