@@ -235,8 +235,8 @@ static void check_rules(const struct facts *f, struct check *c)
 
 static void check_offline(const struct facts *f, struct check *c)
 {
-	uint64_t n = 0, kmem = 0;
-	char size[32];
+	uint64_t n = 0, kmem = 0, standby = 0;
+	char size[32], others[96];
 
 	if (!f->mem) {
 		set(c, CHECK_SKIPPED, "no memory blocks");
@@ -250,17 +250,29 @@ static void check_offline(const struct facts *f, struct check *c)
 		/* daxctl onlines dax kmem memory itself, when it is told to. */
 		if (b->source == MO_SOURCE_KMEM)
 			kmem++;
+		else if (b->source == MO_SOURCE_STANDBY)
+			standby++;
 		else
 			n++;
 	}
+	/* Standby memory is the firmware's reserve: offline is its normal state. */
+	mo_size_human(standby * f->mem->block_size, size, sizeof(size));
+	snprintf(others, sizeof(others), "%s%s%s%s", kmem || standby ? " (" : "",
+		 kmem ? "dax kmem blocks are daxctl's" : "", kmem && standby ? "; " : "",
+		 standby ? "s390 standby memory is left alone: chmem -e configures it" : "");
+	if (kmem || standby)
+		strcat(others, ")");
 	if (!n) {
-		set(c, CHECK_OK, "no block left offline%s", kmem ? " (dax kmem blocks are "
-		    "daxctl's)" : "");
+		if (standby)
+			set(c, CHECK_OK, "%" PRIu64 " standby block%s (%s) offline, as they should "
+			    "be%s", standby, standby == 1 ? "" : "s", size, others);
+		else
+			set(c, CHECK_OK, "no block left offline%s", others);
 		return;
 	}
 	mo_size_human(n * f->mem->block_size, size, sizeof(size));
 	set(c, CHECK_WARNING, "%" PRIu64 " block%s (%s) left offline: memory the guest "
-	    "pays for and cannot use", n, n == 1 ? "" : "s", size);
+	    "pays for and cannot use%s", n, n == 1 ? "" : "s", size, others);
 	fix(c, "memonline online --all%s", kernel_onlines(f) || memonline_onlines(f) ||
 	    f->n_rules ? "" : "; and install memonline's udev rule so new memory comes online");
 }

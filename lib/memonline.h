@@ -93,6 +93,7 @@ enum mo_source {
 	MO_SOURCE_XEN,
 	MO_SOURCE_HYPERV,
 	MO_SOURCE_KMEM,
+	MO_SOURCE_STANDBY, /* s390 standby storage: the firmware's, not hot-added */
 	MO_SOURCE__MAX,
 };
 

@@ -51,6 +51,7 @@ static const char *const source_names[] = {
 	[MO_SOURCE_XEN] = "xen",
 	[MO_SOURCE_HYPERV] = "hyperv",
 	[MO_SOURCE_KMEM] = "kmem",
+	[MO_SOURCE_STANDBY] = "standby",
 };
 
 static const char *name_of(const char *const *table, size_t n, unsigned i)

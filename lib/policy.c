@@ -39,10 +39,13 @@ int mo_choice_from_name(const char *name)
  * - Hyper-V blocks have holes and cannot be offlined (hv_balloon.c);
  * - the Xen balloon gives memory back by ballooning pages, never by
  *   offlining blocks.
- * dax kmem memory is onlined by daxctl, which owns it.
+ * dax kmem memory is onlined by daxctl, which owns it.  s390 standby
+ * memory is the LPAR's or z/VM's reserve, configured on purpose with
+ * chmem -e (RHEL's and SUSE's memory rules skip s390 for that reason).
  */
 static const struct mo_rule builtin_rules[] = {
 	{ .source = MO_SOURCE_KMEM, .node = -1, .choice = MO_CHOICE_SKIP },
+	{ .source = MO_SOURCE_STANDBY, .node = -1, .choice = MO_CHOICE_SKIP },
 	{ .source = MO_SOURCE_HYPERV, .node = -1, .choice = MO_CHOICE_KERNEL },
 	{ .source = MO_SOURCE_XEN, .node = -1, .choice = MO_CHOICE_KERNEL },
 };

@@ -6,7 +6,11 @@
  * - an ACPI memory device links its blocks to itself (memoryN/firmware_node,
  *   drivers/acpi/acpi_memhotplug.c);
  * - the Xen balloon and Hyper-V add plain "System RAM": the hypervisor tells
- *   them apart.  Such a block that is online cannot be told from boot memory,
+ *   them apart;
+ * - on s390 the offline blocks at boot are standby storage, which the
+ *   firmware reports and the admin configures with chmem; s390 shows in
+ *   /proc/sysinfo and /sys/bus/ccw, and kernels before 5.13 also in
+ *   memoryN/phys_device, the storage increment, which is 0 elsewhere.  Such a block that is online cannot be told from boot memory,
  *   so it reads "boot"; an offline one is the hypervisor's.
  */
 #define _GNU_SOURCE
@@ -93,11 +97,15 @@ static int load_iomem(struct mo_ctx *ctx, struct mo_iomem *io)
 	return r;
 }
 
-enum hypervisor { HV_NONE, HV_XEN, HV_HYPERV };
+enum hypervisor { HV_NONE, HV_XEN, HV_HYPERV, HV_S390 };
 
 static enum hypervisor detect_hypervisor(struct mo_ctx *ctx)
 {
 	char buf[MO_VALUE_MAX];
+
+	if (faccessat(mo_sys_fd(ctx), "bus/ccw", F_OK, 0) == 0 ||
+	    (mo_proc_fd(ctx) >= 0 && faccessat(mo_proc_fd(ctx), "sysinfo", F_OK, 0) == 0))
+		return HV_S390;
 
 	/* The directory can exist, empty, on any machine. */
 	if (mo_read_attr(mo_sys_fd(ctx), "hypervisor/type", buf, sizeof(buf)) >= 0 &&
@@ -122,6 +130,10 @@ static enum mo_source classify(int memfd, const struct mo_iomem *io, enum hyperv
 		return MO_SOURCE_DIMM;
 	if (b->state == MO_STATE_ONLINE)
 		return MO_SOURCE_BOOT;
+	snprintf(path, sizeof(path), "memory%lu/phys_device", b->id);
+	if (hv == HV_S390 || (mo_read_attr(memfd, path, link, sizeof(link)) > 0 &&
+			      strcmp(link, "0") != 0))
+		return MO_SOURCE_STANDBY;
 	switch (hv) {
 	case HV_XEN:
 		return MO_SOURCE_XEN;

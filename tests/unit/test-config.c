@@ -48,7 +48,7 @@ static void test_defaults(void)
 		is_int(mo_policy_ratio(p), 301, "default ratio 301 (the kernel's)");
 		ok(mo_policy_numa_aware(p), "NUMA-aware by default");
 		is_int(mo_policy_auto_online(p), MO_AUTO_STEP_ASIDE, "steps aside by default");
-		is_int(mo_policy_n_rules(p), 3, "three built-in rules");
+		is_int(mo_policy_n_rules(p), 4, "four built-in rules");
 	}
 	mo_policy_free(p);
 	free(path);
@@ -77,16 +77,16 @@ static void test_settings(void)
 	is_int(mo_policy_ratio(p), 150, "ratio 150");
 	ok(!mo_policy_numa_aware(p), "numa-aware no");
 	is_int(mo_policy_auto_online(p), MO_AUTO_CORRECT, "auto-online correct");
-	is_int(mo_policy_n_rules(p), 6, "three rules after the built-in ones");
-	r = mo_policy_rule(p, 3);
+	is_int(mo_policy_n_rules(p), 7, "three rules after the built-in ones");
+	r = mo_policy_rule(p, 4);
 	is_int(r->source, MO_SOURCE_VIRTIO_MEM, "rule 1 source");
 	is_int(r->choice, MO_CHOICE_KERNEL, "rule 1 zone");
 	is_int(r->line, 7, "rule 1 remembers its line");
 	is_str(r->file, path, "rule 1 remembers its file");
-	r = mo_policy_rule(p, 4);
+	r = mo_policy_rule(p, 5);
 	is_int(r->node, 1, "rule 2 node");
 	is_int(r->source, -1, "rule 2 any source");
-	r = mo_policy_rule(p, 5);
+	r = mo_policy_rule(p, 6);
 	ok(r->source == MO_SOURCE_DIMM && r->node == 0 && r->choice == MO_CHOICE_DEFAULT,
 	   "keys in any order");
 	mo_policy_free(p);
@@ -113,7 +113,7 @@ static void test_dropins(void)
 		ok(strstr(mo_policy_file(p, 0), "main.conf") != NULL, "the main file first");
 		ok(strstr(mo_policy_file(p, 2), "20-late.conf") != NULL, "drop-ins in order");
 		is_int(mo_policy_zone(p), MO_CHOICE_KERNEL, "main file settings stay");
-		is_int(mo_policy_n_rules(p), 4, "the drop-in rule is added");
+		is_int(mo_policy_n_rules(p), 5, "the drop-in rule is added");
 	}
 	mo_policy_free(p);
 
