@@ -106,6 +106,7 @@ static long long ratio_percent(uint64_t movable, uint64_t kernel)
 
 /* What status shows beyond the blocks: the hypervisor, its balloon, the drivers. */
 struct extras {
+	struct mo_virt virt;
 	struct balloon_view balloon;
 	struct mo_driver_info drivers[MO_DRIVER__MAX];
 };
@@ -142,13 +143,15 @@ static void drivers_text(const struct mo_driver_info *drv)
 	printf("\n");
 }
 
-static void balloon_text(const struct balloon_view *v)
+static void balloon_text(const struct mo_virt *virt, const struct balloon_view *v)
 {
 	char t[32], c[32], l[32], h[32];
 
-	printf("Hypervisor:          %s", v->hv.type[0] ? v->hv.type : "none detected");
+	printf("Hypervisor:          %s", virt->vendor[0] ? virt->vendor : "none detected");
 	if (v->hv.guest_type[0])
-		printf(" (%s guest)", v->hv.guest_type);
+		printf(" %s guest", v->hv.guest_type);
+	if (virt->source)
+		printf(" (from %s)", virt->source);
 	printf("\n");
 	if (v->err)
 		return;
@@ -319,6 +322,15 @@ static void print_json(const struct mo_memory *mem, const struct summary *s,
 		json_close(&j, '}');
 	}
 	json_close(&j, ']');
+	json_object(&j, "virtualization");
+	if (x->virt.source) {
+		json_str(&j, "vendor", x->virt.vendor);
+		json_str(&j, "detected_by", x->virt.source);
+	} else {
+		json_null(&j, "vendor");
+		json_null(&j, "detected_by");
+	}
+	json_close(&j, '}');
 	balloon_print_json(&j, &x->balloon);
 	drivers_json(&j, x->drivers);
 	json_end(&j);
@@ -446,7 +458,7 @@ static void print_text(const struct mo_memory *mem, const struct summary *s,
 	       mo_policy_numa_aware(p) ? "yes" : "no",
 	       mo_policy_auto_online(p) == MO_AUTO_CORRECT ? "correct" : "step-aside");
 	config_text(p);
-	balloon_text(&x->balloon);
+	balloon_text(&x->virt, &x->balloon);
 	drivers_text(x->drivers);
 	printf("\n");
 	print_zone_table(s);
@@ -539,6 +551,7 @@ int cmd_status(struct control *ctl, int argc, char **argv)
 		      x.balloon.bad_attr ? x.balloon.bad_attr : mo_xen_balloon_dir(),
 		      x.balloon.err == -EINVAL ? "unexpected value" : strerror(-x.balloon.err));
 	mo_drivers_read(ctl->ctx, x.drivers);
+	mo_virt_detect(ctl->ctx, &x.virt);
 	if (ctl->json)
 		print_json(mem, s, p, &x);
 	else

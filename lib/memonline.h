@@ -476,6 +476,17 @@ bool mo_udev_rules_online_memory(const char *text);
 
 /* ---- The hypervisor and the Xen balloon -------------------------------- */
 
+/* Which hypervisor runs the machine (lib/hypervisor.c says from where). */
+struct mo_virt {
+	char vendor[32];    /* "KVM", "Xen", "Hyper-V", "VMware", ...; "" for none */
+	const char *source; /* "cpuid", "/sys/hypervisor", "DMI", ...; NULL for none */
+};
+void mo_virt_detect(struct mo_ctx *ctx, struct mo_virt *ret);
+/* Pure: a cpuid 0x40000000 signature, or DMI sys_vendor, product_name,
+ * bios_vendor, board_vendor (NULL where absent), to a vendor; NULL: unknown. */
+const char *mo_virt_from_cpuid(const char *signature);
+const char *mo_virt_from_dmi(const char *const *strings, size_t n);
+
 struct mo_hypervisor {
 	char type[16];       /* /sys/hypervisor/type ("xen"), "" when absent */
 	char guest_type[16]; /* /sys/hypervisor/guest_type: PV, HVM, PVH; "" */

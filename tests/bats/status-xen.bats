@@ -11,7 +11,7 @@ json_get() { # json_get PYTHON-EXPRESSION-ON-d
 	mkroot --xen 1048576:524288 --xen-guest-type PVH --hotplug-unpopulated 0-3:online \
 		32-35:offline
 	run -0 mo status
-	assert_line "Hypervisor:          xen (PVH guest)"
+	assert_line "Hypervisor:          Xen PVH guest (from /sys/hypervisor)"
 	assert_line "Xen balloon:         target 1G, current 512M, low 0B, high 0B, hotplug yes"
 	assert_line --partial "Xen verdict:         waiting for onlining"
 }

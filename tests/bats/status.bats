@@ -103,3 +103,78 @@ print([(r["rule"], r["line"]) for r in d["rules"]][:2])' <<<"$output"
 	assert_output "['$CONF', '$CONF.d/10-node.conf']
 [('node=1 zone=kernel', 2), ('source=dimm zone=movable', 1)]"
 }
+
+# hv_status: the Hypervisor line of status, and the same in JSON.
+hv_status() {
+	run -0 "$MEMONLINE" --sysroot "$ROOT" --config "$CONF" status
+	local line
+	line=$(grep '^Hypervisor:' <<<"$output")
+	run -0 "$MEMONLINE" --sysroot "$ROOT" --config "$CONF" status --json
+	run -0 python3 -c '
+import json, sys
+v = json.load(sys.stdin)["virtualization"]
+print(sys.argv[1]); print(v["vendor"], v["detected_by"])' "$line" <<<"$output"
+}
+
+@test "the hypervisor from a captured cpuid leaf 0x40000000: KVM, VMware, Hyper-V" {
+	mkroot 0-3:online
+	mkdir "$ROOT/cpuid"
+	echo KVMKVMKVM >"$ROOT/cpuid/40000000"
+	hv_status
+	assert_output $'Hypervisor:          KVM (from cpuid)\nKVM cpuid'
+	echo VMwareVMware >"$ROOT/cpuid/40000000"
+	hv_status
+	assert_output $'Hypervisor:          VMware (from cpuid)\nVMware cpuid'
+	echo "Microsoft Hv" >"$ROOT/cpuid/40000000"
+	hv_status
+	assert_output --partial "Hyper-V cpuid"
+}
+
+@test "the hypervisor from /sys/hypervisor: Xen PV, PVH and HVM, even with Viridian's cpuid" {
+	local t
+	for t in PV PVH HVM; do
+		rm -rf "$ROOT"
+		mkroot --xen 1048576:1048576 --xen-guest-type $t 0-3:online
+		mkdir "$ROOT/cpuid"
+		echo "Microsoft Hv" >"$ROOT/cpuid/40000000"
+		hv_status
+		assert_output "Hypervisor:          Xen $t guest (from /sys/hypervisor)
+Xen /sys/hypervisor"
+	done
+}
+
+@test "the hypervisor from vmbus: Hyper-V, as list's SOURCE says" {
+	mkroot 0-3:online 4:offline
+	mkdir -p "$ROOT/sys/bus/vmbus"
+	hv_status
+	assert_output $'Hypervisor:          Hyper-V (from /sys/bus/vmbus)\nHyper-V /sys/bus/vmbus'
+	run -0 "$MEMONLINE" --sysroot "$ROOT" list -o BLOCK,SOURCE
+	assert_line --regexp "^ +4 +hyperv$"
+}
+
+@test "the hypervisor from DMI: QEMU, VMware, an EC2 instance but not EC2 metal" {
+	mkroot 0-3:online
+	local dmi=$ROOT/sys/class/dmi/id
+	mkdir -p "$dmi"
+	echo QEMU >"$dmi/sys_vendor"
+	hv_status
+	assert_output $'Hypervisor:          QEMU (from DMI)\nQEMU DMI'
+	echo "VMware, Inc." >"$dmi/sys_vendor"
+	hv_status
+	assert_output --partial "VMware DMI"
+	echo "Amazon EC2" >"$dmi/sys_vendor"
+	echo "m6i.large" >"$dmi/product_name"
+	hv_status
+	assert_output --partial "KVM DMI"
+	echo "i3.metal" >"$dmi/product_name"
+	hv_status
+	assert_output $'Hypervisor:          none detected\nNone None'
+}
+
+@test "the hypervisor from s390's /proc/sysinfo: z/VM" {
+	mkroot 0-3:online
+	printf 'VM00 Name:            LINUX1\nVM00 Control Program: z/VM    7.2.0\n' \
+		>"$ROOT/proc/sysinfo"
+	hv_status
+	assert_output $'Hypervisor:          z/VM (from /proc/sysinfo)\nz/VM /proc/sysinfo'
+}
