@@ -54,6 +54,7 @@ struct facts {
 	int rules_err;
 	const struct mo_udev_rules_file *our_rule;
 	bool daemon_running, daemon_enabled;
+	int hotadd; /* something can hot-add memory: 1, 0, or -1 cannot tell */
 };
 
 __attribute__((format(printf, 3, 4)))
@@ -191,10 +192,50 @@ static void check_onliners(const struct facts *f, struct check *c)
 		set(c, CHECK_OK, "the udev rule %s onlines new memory", f->rules[0].path);
 		return;
 	}
+	if (f->mem->auto_online == MO_AUTO_UNKNOWN) {
+		set(c, CHECK_WARNING, "cannot tell whether the kernel onlines new memory: "
+		    "%s/devices/system/memory/auto_online_blocks is missing or unreadable, and "
+		    "no memory udev rule or memonline watch is there", mo_sys_dir(f->ctl->ctx));
+		fix(c, "install memonline's udev rule or enable memonline.service; it steps "
+		    "aside if the kernel onlines after all");
+		return;
+	}
+	if (f->hotadd == 0) {
+		set(c, CHECK_OK, "nothing can hot-add memory here (no virtio-mem device, no "
+		    "hot-pluggable ACPI memory, not a Xen or Hyper-V guest, no dax kmem "
+		    "device): no onliner is needed");
+		return;
+	}
 	set(c, CHECK_WARNING, "nobody onlines new memory: auto_online_blocks=%s, no memory "
 	    "udev rule, no memonline watch", mode);
 	fix(c, "install memonline's udev rule or enable memonline.service; added memory "
 	    "otherwise stays offline, unused");
+}
+
+/*
+ * Each offending rule, by where it lives: one in /etc is the admin's own
+ * file, to edit or remove; one elsewhere is masked by a same-named link in
+ * /etc (udev's precedence).
+ */
+static void rules_fix(const struct facts *f, struct check *c)
+{
+	const char *root = mo_root_dir(f->ctl->ctx);
+	size_t len = 0, root_len;
+
+	root_len = strcmp(root, "/") == 0 ? 0 : strlen(root);
+	for (size_t i = 0; i < f->n_rules && len < sizeof(c->fix); i++) {
+		const struct mo_udev_rules_file *r = &f->rules[i];
+
+		if (r->memonline)
+			continue;
+		if (strncmp(r->path + root_len, "/etc/", 5) == 0)
+			len += snprintf(c->fix + len, sizeof(c->fix) - len, "%sedit or remove %s",
+					len ? "; " : "", r->path + root_len);
+		else
+			len += snprintf(c->fix + len, sizeof(c->fix) - len,
+					"%smask it: ln -s /dev/null /etc/udev/rules.d/%s",
+					len ? "; " : "", r->name);
+	}
 }
 
 static void check_rules(const struct facts *f, struct check *c)
@@ -225,9 +266,7 @@ static void check_rules(const struct facts *f, struct check *c)
 		    kernel_onlines(f) ? "the kernel onlines too: two onliners, EINVAL noise"
 				      : "they online first, in their hard-coded zone, so "
 					"memonline's policy is not applied");
-		fix(c, "mask each with a file of the same name: ln -s /dev/null "
-		    "/etc/udev/rules.d/%s", f->rules[0].memonline && f->n_rules > 1 ?
-		    f->rules[1].name : f->rules[0].name);
+		rules_fix(f, c);
 		return;
 	}
 	set(c, CHECK_OK, "%s onlines memory (the only onliner)", names);
@@ -409,6 +448,8 @@ static void check_virtio_mem(const struct facts *f, struct check *c)
 	uint64_t offline = 0, threshold;
 	char size[32];
 
+	bool any = false;
+
 	if (f->drivers[MO_DRIVER_VIRTIO_MEM].state != MO_DRIVER_BUILTIN &&
 	    f->drivers[MO_DRIVER_VIRTIO_MEM].state != MO_DRIVER_LOADED) {
 		set(c, CHECK_SKIPPED, "no virtio_mem driver");
@@ -418,10 +459,19 @@ static void check_virtio_mem(const struct facts *f, struct check *c)
 		set(c, CHECK_SKIPPED, "no memory blocks");
 		return;
 	}
-	for (size_t i = 0; i < f->mem->n_blocks; i++)
-		if (f->mem->blocks[i].state == MO_STATE_OFFLINE &&
-		    f->mem->blocks[i].source == MO_SOURCE_VIRTIO_MEM)
+	for (size_t i = 0; i < f->mem->n_blocks; i++) {
+		if (f->mem->blocks[i].source != MO_SOURCE_VIRTIO_MEM)
+			continue;
+		any = true;
+		if (f->mem->blocks[i].state == MO_STATE_OFFLINE)
 			offline += f->mem->block_size;
+	}
+	/* A driver with neither a device nor memory of its own adds nothing. */
+	if (!any && f->drivers[MO_DRIVER_VIRTIO_MEM].devices <= 0) {
+		set(c, CHECK_SKIPPED, "virtio_mem driver %s, but no virtio-mem device",
+		    mo_driver_state_name(f->drivers[MO_DRIVER_VIRTIO_MEM].state));
+		return;
+	}
 	threshold = VIRTIO_MEM_OFFLINE_THRESHOLD;
 	if (threshold < 2 * f->mem->block_size)
 		threshold = 2 * f->mem->block_size;
@@ -445,6 +495,17 @@ static void check_virtio_mem(const struct facts *f, struct check *c)
 	    " (unplug_online=Y: it offlines and removes memory itself)" : "");
 }
 
+static bool is_masked(const char *path)
+{
+	char target[16];
+	ssize_t n = readlink(path, target, sizeof(target) - 1);
+
+	if (n < 0)
+		return false;
+	target[n] = '\0';
+	return strcmp(target, "/dev/null") == 0;
+}
+
 static bool unit_enabled(struct mo_ctx *ctx)
 {
 	char path[PATH_MAX];
@@ -452,6 +513,11 @@ static bool unit_enabled(struct mo_ctx *ctx)
 	bool found = false;
 	DIR *d;
 
+	/* Masked (a /dev/null link) wins over any .wants link: it cannot start. */
+	snprintf(path, sizeof(path), "%s/etc/systemd/system/memonline.service",
+		 mo_root_dir(ctx));
+	if (is_masked(path))
+		return false;
 	/* systemctl enable links the unit into some target's .wants/. */
 	snprintf(path, sizeof(path), "%s/etc/systemd/system", mo_root_dir(ctx));
 	d = opendir(path);
@@ -495,6 +561,36 @@ static const char *const check_ids[CHECK__MAX] = {
 	[CHECK_VIRTIO_MEM] = "virtio-mem",
 };
 
+/* Whether anything could add memory to this machine, from what it shows. */
+static int hotadd_possible(const struct facts *f)
+{
+	const struct mo_driver_info *drv = f->drivers;
+	struct mo_virt virt;
+	int acpi;
+
+	for (size_t i = 0; f->mem && i < f->mem->n_blocks; i++) {
+		const struct mo_block *b = &f->mem->blocks[i];
+
+		/* Memory to online now, or memory a device already added. */
+		if ((b->state == MO_STATE_OFFLINE && b->source != MO_SOURCE_STANDBY) ||
+		    (b->source != MO_SOURCE_BOOT && b->source != MO_SOURCE_UNKNOWN &&
+		     b->source != MO_SOURCE_STANDBY))
+			return 1;
+	}
+	if (!f->balloon->err || mo_hypervisor_is_xen(&f->balloon->hv))
+		return 1;
+	if (drv[MO_DRIVER_VIRTIO_MEM].devices > 0 || drv[MO_DRIVER_DAX_KMEM].devices > 0 ||
+	    drv[MO_DRIVER_HV_BALLOON].devices > 0)
+		return 1;
+	mo_virt_detect(f->ctl->ctx, &virt);
+	if (strcmp(virt.vendor, "Hyper-V") == 0)
+		return 1;
+	if (drv[MO_DRIVER_ACPI_MEMORY].state == MO_DRIVER_ABSENT)
+		return 0;
+	acpi = mo_acpi_memory_hotpluggable(f->ctl->ctx);
+	return acpi < 0 ? -1 : acpi;
+}
+
 void doctor_run(struct control *ctl, const struct mo_policy *p,
 		const struct mo_memory *mem, int scan_err, const struct balloon_view *bv,
 		const struct mo_driver_info *drv, struct doctor *d)
@@ -513,6 +609,7 @@ void doctor_run(struct control *ctl, const struct mo_policy *p,
 			f.our_rule = &f.rules[i];
 	f.daemon_running = watch_running(ctl->ctx);
 	f.daemon_enabled = unit_enabled(ctl->ctx);
+	f.hotadd = hotadd_possible(&f);
 	for (int i = 0; i < CHECK__MAX; i++) {
 		d->checks[i].id = check_ids[i];
 		checkers[i](&f, &d->checks[i]);

@@ -22,6 +22,7 @@
 #include <fcntl.h>
 #include <libkmod.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -210,6 +211,72 @@ static int read_param(struct mo_ctx *ctx, enum mo_driver d)
 	return -1;
 }
 
+/* A device bound to the driver: a symlink in its directory other than "module". */
+static int bound_devices(struct mo_ctx *ctx, enum mo_driver d)
+{
+	DIR *dir = mo_opendir_beneath(mo_sys_fd(ctx), drivers[d].sys_path);
+	struct dirent *de;
+	int n = 0;
+
+	if (!dir)
+		return d == MO_DRIVER_ACPI_MEMORY ? -1 : 0;
+	while ((de = readdir(dir)))
+		n += de->d_type == DT_LNK && strcmp(de->d_name, "module") != 0;
+	closedir(dir);
+	/* ACPI memory devices are not bound there: bus/acpi/devices/PNP0C80:NN. */
+	return d == MO_DRIVER_ACPI_MEMORY ? -1 : n;
+}
+
+/*
+ * ACPI SRAT, "Memory Affinity" entries (type 1, 40 bytes) whose flags say
+ * enabled and hot-pluggable (ACPI 6.5, 5.2.16.2): the ranges a DIMM may be
+ * plugged into.  The table's header is 36 bytes, then 12 reserved.
+ */
+int mo_srat_hotpluggable(const unsigned char *srat, size_t len)
+{
+	size_t off = 48;
+
+	if (len < off || memcmp(srat, "SRAT", 4) != 0)
+		return -EINVAL;
+	while (off + 2 <= len) {
+		unsigned type = srat[off], elen = srat[off + 1];
+		uint32_t flags;
+
+		if (elen < 2 || off + elen > len)
+			return -EINVAL;
+		if (type == 1 && elen >= 40) {
+			memcpy(&flags, srat + off + 28, 4);
+			if ((flags & 3) == 3)
+				return 1;
+		}
+		off += elen;
+	}
+	return 0;
+}
+
+int mo_acpi_memory_hotpluggable(struct mo_ctx *ctx)
+{
+	DIR *dir = mo_opendir_beneath(mo_sys_fd(ctx), "bus/acpi/devices");
+	struct dirent *de;
+	size_t len;
+	char *srat;
+	int r = 0;
+
+	/* A memory device present (a DIMM, or a slot the firmware lists). */
+	while (dir && r == 0 && (de = readdir(dir)))
+		r = strncmp(de->d_name, "PNP0C80:", 8) == 0;
+	if (dir)
+		closedir(dir);
+	if (r)
+		return 1;
+	r = mo_read_all(mo_sys_fd(ctx), "firmware/acpi/tables/SRAT", 1 << 20, &srat, &len);
+	if (r < 0)
+		return r;
+	r = mo_srat_hotpluggable((const unsigned char *)srat, len);
+	free(srat);
+	return r;
+}
+
 void mo_drivers_read(struct mo_ctx *ctx, struct mo_driver_info out[MO_DRIVER__MAX])
 {
 	struct libkmod k = {};
@@ -224,6 +291,7 @@ void mo_drivers_read(struct mo_ctx *ctx, struct mo_driver_info out[MO_DRIVER__MA
 		out[d].state =
 			k.ctx ? state_from_kmod(ctx, &k, d) : state_from_tree(ctx, d);
 		out[d].param = out[d].state == MO_DRIVER_ABSENT ? -1 : read_param(ctx, d);
+		out[d].devices = out[d].state == MO_DRIVER_ABSENT ? 0 : bound_devices(ctx, d);
 	}
 	libkmod_close(&k);
 }

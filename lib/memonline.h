@@ -429,7 +429,17 @@ struct mo_driver_info {
 	enum mo_driver_state state;
 	/* virtio_mem unplug_online, hv_balloon hot_add, ACPI enabled: 0/1, -1 */
 	int param;
+	/* devices bound to it (a driver without one adds nothing); ACPI: -1 */
+	int devices;
 };
+/*
+ * Whether the firmware lets memory be plugged in: a memory device
+ * (PNP0C80) or a hot-pluggable SRAT range: 1 or 0; -errno when the SRAT
+ * cannot be read (it is root's only).  mo_srat_hotpluggable() reads a
+ * table's bytes: 1, 0, or -EINVAL when it is no SRAT.
+ */
+int mo_acpi_memory_hotpluggable(struct mo_ctx *ctx);
+int mo_srat_hotpluggable(const unsigned char *srat, size_t len);
 
 const char *mo_driver_name(enum mo_driver d);
 const char *mo_driver_state_name(enum mo_driver_state s);

@@ -106,7 +106,7 @@ doctor_json() { # doctor_json EXIT-CODE
 }
 
 @test "a marker nobody holds is a dead daemon, not a running one" {
-	mkroot 0-3:online
+	mkroot --acpi-memory-hotplug 0-3:online
 	mkdir -p "$ROOT/run/memonline" && echo 4242 >"$ROOT/run/memonline/watch"
 	doctor_json 65
 	run check onliners <<<"$output"
@@ -124,7 +124,7 @@ doctor_json() { # doctor_json EXIT-CODE
 }
 
 @test "nobody onlines new memory" {
-	mkroot 0-3:online
+	mkroot --acpi-memory-hotplug 0-3:online
 	doctor_json 65
 	run check onliners <<<"$output"
 	assert_line "warning nobody onlines new memory: auto_online_blocks=offline, no memory udev rule, no memonline watch"
@@ -138,7 +138,11 @@ doctor_json() { # doctor_json EXIT-CODE
 		doctor_json 65
 		run check udev-rules <<<"$output"
 		assert_line --partial "warning 1 other udev rule onlines memory: $ROOT/$dir/40-redhat.rules; they online first"
-		assert_line "fix: mask each with a file of the same name: ln -s /dev/null /etc/udev/rules.d/40-redhat.rules"
+		if [[ $dir == etc/* ]]; then
+			assert_line "fix: edit or remove /etc/udev/rules.d/40-redhat.rules"
+		else
+			assert_line "fix: mask it: ln -s /dev/null /etc/udev/rules.d/40-redhat.rules"
+		fi
 		rm -rf "$ROOT"
 	done
 }
@@ -294,4 +298,74 @@ print(len(d["checks"]), len({c["check"] for c in d["checks"]}), d["warnings"], d
 	doctor_json 0
 	run check udev-rules <<<"$output"
 	assert_output "ok no other udev rule onlines memory"
+}
+
+# A minimal ACPI SRAT with one memory affinity entry: flags 1 (enabled) or
+# 3 (enabled, hot-pluggable).
+srat() { # srat FLAGS
+	mkdir -p "$ROOT/sys/firmware/acpi/tables"
+	python3 -c '
+import struct, sys
+entry = struct.pack("<BBIHIIIIIIQ", 1, 40, 0, 0, 0, 1, 0, 1, 0, int(sys.argv[1]), 0)
+hdr = b"SRAT" + struct.pack("<I", 48 + len(entry)) + bytes(28)
+sys.stdout.buffer.write(hdr + bytes(12) + entry)' "$1" >"$ROOT/sys/firmware/acpi/tables/SRAT"
+}
+
+@test "a guest where nothing can hot-add needs no onliner: not a warning" {
+	mkroot 0-3:online
+	doctor_json 0
+	run check onliners <<<"$output"
+	assert_output --partial "ok nothing can hot-add memory here"
+	rm -rf "$ROOT"
+	mkroot --acpi-memory-hotplug 0-3:online
+	srat 1
+	doctor_json 0
+	run check onliners <<<"$output"
+	assert_output --partial "ok nothing can hot-add memory here"
+	srat 3
+	doctor_json 65
+	run check onliners <<<"$output"
+	assert_output --partial "warning nobody onlines new memory"
+}
+
+@test "an unreadable auto_online_blocks is not 'nobody onlines'" {
+	mkroot --acpi-memory-hotplug 0-3:online
+	rm "$MEM/auto_online_blocks"
+	doctor_json 65
+	run check onliners <<<"$output"
+	assert_line --partial "warning cannot tell whether the kernel onlines new memory"
+}
+
+@test "virtio_mem built in with no device bound is skipped, not ok" {
+	mkroot --module virtio_mem:builtin:unplug_online=Y 0-3:online
+	our_rule
+	doctor_json 0
+	run check virtio-mem <<<"$output"
+	assert_output "skipped virtio_mem driver built-in, but no virtio-mem device"
+	mkdir -p "$ROOT/sys/devices/virtio0" "$ROOT/sys/bus/virtio/drivers/virtio_mem"
+	ln -s ../../../../devices/virtio0 "$ROOT/sys/bus/virtio/drivers/virtio_mem/virtio0"
+	doctor_json 0
+	run check virtio-mem <<<"$output"
+	assert_output "ok virtio-mem: nothing offline (unplug_online=Y: it offlines and removes memory itself)"
+}
+
+@test "a masked memonline.service is not enabled" {
+	mkroot --acpi-memory-hotplug 0-3:online
+	mkdir -p "$ROOT/etc/systemd/system/sysinit.target.wants"
+	ln -s /usr/lib/systemd/system/memonline.service \
+		"$ROOT/etc/systemd/system/sysinit.target.wants/memonline.service"
+	ln -s /dev/null "$ROOT/etc/systemd/system/memonline.service"
+	doctor_json 65
+	run check onliners <<<"$output"
+	assert_line --partial "warning nobody onlines new memory"
+}
+
+@test "two offending rules: the fix names each, masking only what is not in /etc" {
+	mkroot 0-3:online
+	our_rule
+	rule lib/udev/rules.d 40-redhat.rules "$RHEL_RULE"
+	rule etc/udev/rules.d 99-mine.rules "$RHEL_RULE"
+	doctor_json 65
+	run check udev-rules <<<"$output"
+	assert_line "fix: mask it: ln -s /dev/null /etc/udev/rules.d/40-redhat.rules; edit or remove /etc/udev/rules.d/99-mine.rules"
 }
