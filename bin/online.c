@@ -635,7 +635,12 @@ static enum outcome offline_one(struct run *r, struct mo_block *b, double deadli
 		report(r, b, e ? ALREADY : DONE, "offline", 0, NULL);
 		return e ? ALREADY : DONE;
 	}
-	report(r, b, FAILED, "offline", e, explain_state_error(e, true));
+	/* The kernel's answer to a block another offline is working on. */
+	if (e == -EINVAL && b->state == MO_STATE_GOING_OFFLINE)
+		report(r, b, FAILED, "offline", e, "it is going offline already: another "
+		       "offline of it is under way");
+	else
+		report(r, b, FAILED, "offline", e, explain_state_error(e, true));
 	return FAILED;
 }
 

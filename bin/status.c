@@ -430,10 +430,16 @@ static void print_text(const struct mo_memory *mem, const struct summary *s,
 	if (s->bad.n)
 		printf(", %llu unreadable", (unsigned long long)s->bad.n);
 	printf(")\n");
-	mo_size_human(s->online.bytes, a, sizeof(a));
+	/* Going-offline memory is in its zone until it is gone: kernel + movable. */
+	mo_size_human(s->online.bytes + s->going_offline.bytes, a, sizeof(a));
 	mo_size_human(s->usage.kernel, b, sizeof(b));
 	mo_size_human(s->usage.movable, c, sizeof(c));
-	printf("Online memory:       %s (kernel %s, movable %s)\n", a, b, c);
+	printf("Online memory:       %s (kernel %s, movable %s", a, b, c);
+	if (s->going_offline.n) {
+		mo_size_human(s->going_offline.bytes, a, sizeof(a));
+		printf("; %s of it going offline", a);
+	}
+	printf(")\n");
 	mo_size_human(s->offline.bytes, a, sizeof(a));
 	printf("Offline memory:      %s\n", a);
 	if (ratio >= 0)

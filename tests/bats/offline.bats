@@ -84,3 +84,10 @@ load helpers
 	run -0 mo offline --timeout=2m 8
 	assert_equal "$(writes)" $'memory9 offline\nmemory8 offline'
 }
+
+@test "EINVAL on a going-offline block is explained as that, not as holes" {
+	mkroot 0-7:online 8:going-offline:Movable
+	fault 8 EINVAL
+	run -1 mo offline 8
+	assert_output "memory8: failed: Invalid argument (it is going offline already: another offline of it is under way)"
+}

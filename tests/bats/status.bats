@@ -178,3 +178,9 @@ Xen /sys/hypervisor"
 	hv_status
 	assert_output $'Hypervisor:          z/VM (from /proc/sysinfo)\nz/VM /proc/sysinfo'
 }
+
+@test "a going-offline block counts as online memory, so kernel is never above online" {
+	mkroot 0-7:online:Normal 8:going-offline:Normal 9:offline
+	run -0 "$MEMONLINE" --sysroot "$ROOT" status
+	assert_line "Online memory:       1.1G (kernel 1.1G, movable 0B; 128M of it going offline)"
+}
