@@ -421,7 +421,7 @@ int cmd_target(struct control *ctl, int argc, char **argv)
 	struct wait w = { .ctl = ctl };
 	const char *size = take_negative_size(&argc, argv);
 	uint64_t timeout = DEFAULT_TIMEOUT_S;
-	bool wait = false, force = false;
+	bool wait = false, wait_arg = false, force = false;
 	struct balloon_view v;
 	int c;
 
@@ -440,6 +440,7 @@ int cmd_target(struct control *ctl, int argc, char **argv)
 			break;
 		case 'w':
 			wait = true;
+			wait_arg = optarg != NULL;
 			if (optarg && mo_parse_duration(optarg, 7 * 86400, &timeout) < 0)
 				usage_error(usage, "--wait: '%s' is not a timeout in seconds (s, m "
 					    "or h suffix, at most a week)", optarg);
@@ -448,8 +449,15 @@ int cmd_target(struct control *ctl, int argc, char **argv)
 			usage(stderr);
 		}
 	}
-	if (optind < argc && !size)
+	if (optind < argc && !size) {
+		uint64_t seconds;
+
 		size = argv[optind++];
+		/* --wait's timeout is optional, so it must be attached: "--wait 5" is no size. */
+		if (wait && !wait_arg && mo_parse_duration(size, UINT64_MAX, &seconds) == 0)
+			usage_error(usage, "target: '%s' after --wait is a timeout, not a size: "
+				    "write --wait=%s (or a size with a unit)", size, size);
+	}
 	if (optind < argc)
 		usage_error(usage, "target: unexpected argument '%s'", argv[optind]);
 
@@ -468,6 +476,8 @@ int cmd_target(struct control *ctl, int argc, char **argv)
 		if (r == -ERANGE)
 			usage_error(usage, "target: '%s' leaves no memory (target is %" PRIu64
 				    " KiB)", size, v.b.target_kb);
+		if (r == -E2BIG)
+			usage_error(usage, "target: '%s' is more than Linux can address (4P)", size);
 		if (r < 0)
 			usage_error(usage, "target: '%s' is not a size with a unit (K, M, G, T), "
 				    "optionally after + or -", size);

@@ -88,7 +88,7 @@ static int parse_rule(struct parser *ps, char **words, size_t n)
 			v = mo_source_from_name(val);
 			if (v < 0 || v == MO_SOURCE_UNKNOWN || v == MO_SOURCE_BOOT)
 				return fail(ps, "rule: source '%s' is not one of virtio-mem, "
-					    "dimm, xen, hyperv, kmem", val);
+					    "dimm, xen, hyperv, kmem, standby", val);
 			rule.source = v;
 		} else if (strcmp(key, "node") == 0) {
 			if (rule.node >= 0)

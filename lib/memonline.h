@@ -269,7 +269,8 @@ int mo_monitor_receive(struct mo_monitor *m, struct mo_event *ev);
 
 /* ---- Online memory, by zone and node: what the ratio is counted on --- */
 
-#define MO_MAX_NODES 64
+/* The kernel allows up to 1 << CONFIG_NODES_SHIFT, at most 10 bits. */
+#define MO_MAX_NODES 1024
 
 struct mo_usage {
 	uint64_t movable, kernel;                 /* online bytes, all nodes */
@@ -542,6 +543,7 @@ int mo_xen_parse_bool(const char *s, int *ret);         /* "0" or "1" */
  * -EINVAL malformed, -ERANGE when the result overflows or is not above 0.
  */
 int mo_xen_parse_target(const char *s, uint64_t base_kb, uint64_t *ret_kb);
+#define MO_XEN_TARGET_MAX_KB (1ULL << 42) /* -E2BIG above: 4 PiB */
 
 enum mo_xen_verdict {
 	MO_XEN_NOT_XEN,

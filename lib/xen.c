@@ -104,7 +104,9 @@ int mo_xen_parse_target(const char *s, uint64_t base_kb, uint64_t *ret_kb)
 	r = mo_parse_size(s, &bytes);
 	if (r < 0)
 		return r;
-	kb = bytes / 1024; /* every unit allowed is a whole number of KiB */
+	if (bytes % 1024)
+		return -EINVAL; /* 1GB, 10^9 bytes: not whole KiB, as the balloon counts */
+	kb = bytes / 1024;
 	if (sign > 0) {
 		if (kb > UINT64_MAX - base_kb)
 			return -ERANGE;
@@ -116,6 +118,9 @@ int mo_xen_parse_target(const char *s, uint64_t base_kb, uint64_t *ret_kb)
 	}
 	if (kb == 0)
 		return -ERANGE;
+	/* Above 2^52 bytes, the most physical memory Linux can address (5-level paging). */
+	if (kb > MO_XEN_TARGET_MAX_KB)
+		return -E2BIG;
 	*ret_kb = kb;
 	return 0;
 }

@@ -253,3 +253,20 @@ os.write(fd, b"01000\n")' "$BALLOON/target_kb"
 	run -2 mo target --wait=soon
 	assert_output --partial "--wait: 'soon' is not a timeout in seconds"
 }
+
+@test "target --wait 5 is a misplaced timeout, not a size" {
+	mkxen 524288:524288
+	run -2 mo target --wait 5
+	assert_output --partial "target: '5' after --wait is a timeout, not a size: write --wait=5"
+	run -2 mo target --wait 2m
+	assert_output --partial "write --wait=2m"
+	assert_equal "$(writes)" ""
+}
+
+@test "a target beyond what Linux can address is refused" {
+	mkxen 524288:524288
+	run -2 mo target 99999T
+	assert_output --partial "target: '99999T' is more than Linux can address (4P)"
+	run -2 mo target 1GB
+	assert_equal "$(writes)" ""
+}

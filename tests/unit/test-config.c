@@ -68,7 +68,8 @@ static void test_settings(void)
 				      "auto-online correct\n"
 				      "\trule source=virtio-mem zone=kernel\n"
 				      "rule node=1 zone=skip\n"
-				      "rule zone=default source=dimm node=0\n");
+				      "rule zone=default source=dimm node=0\n"
+				      "rule node=1023 zone=kernel\n");
 
 	is_int(mo_policy_load(path, 0, &p, &err), 0, "a full file loads");
 	if (!p)
@@ -77,7 +78,8 @@ static void test_settings(void)
 	is_int(mo_policy_ratio(p), 150, "ratio 150");
 	ok(!mo_policy_numa_aware(p), "numa-aware no");
 	is_int(mo_policy_auto_online(p), MO_AUTO_CORRECT, "auto-online correct");
-	is_int(mo_policy_n_rules(p), 7, "three rules after the built-in ones");
+	is_int(mo_policy_n_rules(p), 8, "four rules after the built-in ones");
+	is_int(mo_policy_rule(p, 7)->node, 1023, "node=1023: kernels have up to 1,024 nodes");
 	r = mo_policy_rule(p, 4);
 	is_int(r->source, MO_SOURCE_VIRTIO_MEM, "rule 1 source");
 	is_int(r->choice, MO_CHOICE_KERNEL, "rule 1 zone");
@@ -151,11 +153,11 @@ static void test_errors(void)
 		{ "rule zone=kernel\n", 1, "rule: needs source= or node= (use 'zone' for all "
 					   "blocks)" },
 		{ "rule source=floppy zone=kernel\n", 1, "rule: source 'floppy' is not one of "
-							 "virtio-mem, dimm, xen, hyperv, kmem" },
+							 "virtio-mem, dimm, xen, hyperv, kmem, standby" },
 		{ "rule source=boot zone=kernel\n", 1, "rule: source 'boot' is not one of "
-						       "virtio-mem, dimm, xen, hyperv, kmem" },
-		{ "rule node=64 zone=kernel\n", 1, "node: '64' is not a node number from 0 to 63" },
-		{ "rule node=x zone=kernel\n", 1, "node: 'x' is not a node number from 0 to 63" },
+						       "virtio-mem, dimm, xen, hyperv, kmem, standby" },
+		{ "rule node=1024 zone=kernel\n", 1, "node: '1024' is not a node number from 0 to 1023" },
+		{ "rule node=x zone=kernel\n", 1, "node: 'x' is not a node number from 0 to 1023" },
 		{ "rule source=dimm source=xen zone=kernel\n", 1, "rule: source given twice" },
 		{ "rule source=dimm zone=kernel zone=movable\n", 1, "rule: zone given twice" },
 		{ "rule source dimm zone=kernel\n", 1, "rule: 'source' is not KEY=VALUE" },

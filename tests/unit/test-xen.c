@@ -80,6 +80,10 @@ static void test_target_sizes(void)
 		{ "--1G", 0, -EINVAL, 0 },
 		{ "", 0, -EINVAL, 0 },
 		{ "+16777216T", UINT64_MAX - 10, -ERANGE, 0 },
+		{ "99999T", 0, -E2BIG, 0 },      /* more than Linux can address */
+		{ "4096T", 0, 0, 4096ULL << 30 },
+		{ "+1K", 4096ULL << 30, -E2BIG, 0 },
+		{ "1GB", 0, -EINVAL, 0 },        /* 10^9 bytes: not whole KiB */
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
