@@ -59,8 +59,11 @@ struct row {
 
 static size_t tally(const struct mo_memory *mem, struct row *rows, size_t max)
 {
-	size_t n = 0;
+	/* States without a zone are always there, 0 when no block is in them. */
+	size_t n = 2;
 
+	rows[0] = (struct row){ "offline", NULL, 0 };
+	rows[1] = (struct row){ "unreadable", NULL, 0 };
 	for (size_t i = 0; i < mem->n_blocks; i++) {
 		const struct mo_block *b = &mem->blocks[i];
 		const char *state = state_label(b->state);

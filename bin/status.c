@@ -284,9 +284,9 @@ static void print_json(const struct mo_memory *mem, const struct summary *s,
 	json_u64(&j, "movable", s->usage.movable);
 	json_close(&j, '}');
 	if (ratio >= 0)
-		json_int(&j, "movable_ratio", ratio);
+		json_int(&j, "movable_ratio_percent", ratio);
 	else
-		json_null(&j, "movable_ratio");
+		json_null(&j, "movable_ratio_percent");
 
 	json_array(&j, "zones");
 	for (int z = 0; z < ZONE_ROWS; z++) {
@@ -316,9 +316,9 @@ static void print_json(const struct mo_memory *mem, const struct summary *s,
 		json_u64(&j, "offline", nt->offline.bytes);
 		ratio = ratio_percent(nt->movable.bytes, nt->kernel.bytes);
 		if (ratio >= 0)
-			json_int(&j, "movable_ratio", ratio);
+			json_int(&j, "movable_ratio_percent", ratio);
 		else
-			json_null(&j, "movable_ratio");
+			json_null(&j, "movable_ratio_percent");
 		json_close(&j, '}');
 	}
 	json_close(&j, ']');

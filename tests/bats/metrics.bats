@@ -129,3 +129,20 @@ xen_tree() {
 	done
 	run -0 "$PROMCHECK" <<<$'# HELP a x\n# TYPE a gauge\na{x="q\\"\\\\\\n"} NaN\na{x="2"} +Inf 1700000000000'
 }
+
+@test "zero-valued series are there: no offline block is offline 0" {
+	mkroot 0-7:online
+	run -0 "$MEMONLINE" --sysroot "$ROOT" --config "$CONF" status --format prometheus
+	assert_line 'memonline_blocks{state="offline"} 0'
+	assert_line 'memonline_memory_bytes{state="offline"} 0'
+	assert_line 'memonline_blocks{state="unreadable"} 0'
+}
+
+@test "the movable:kernel ratio agrees: a fraction in Prometheus, a percent in JSON" {
+	mkroot 0-7:online:Normal 8-11:online:Movable
+	run -0 "$MEMONLINE" --sysroot "$ROOT" --config "$CONF" status --format prometheus
+	assert_line "memonline_movable_kernel_ratio 0.500000"
+	run -0 "$MEMONLINE" --sysroot "$ROOT" --config "$CONF" status --json
+	run -0 python3 -c 'import json, sys; print(json.load(sys.stdin)["movable_ratio_percent"])' <<<"$output"
+	assert_output 50
+}

@@ -40,7 +40,7 @@ import json, sys
 d = json.load(sys.stdin)
 print(d["block_size"], d["auto_online_blocks"], d["kernel_onlines_new_memory"])
 print(d["blocks"]["online"], d["blocks"]["offline"], d["blocks"]["going_offline"])
-print(d["bytes"]["kernel"] >> 20, d["bytes"]["movable"] >> 20, d["movable_ratio"])
+print(d["bytes"]["kernel"] >> 20, d["bytes"]["movable"] >> 20, d["movable_ratio_percent"])
 print(d["policy"]["ratio"], d["kernel_policy"]["online_policy"])
 print(sorted((z["zone"], z["blocks"]) for z in d["zones"]))' <<<"$output"
 	assert_output "134217728 offline False
