@@ -82,3 +82,13 @@ load helpers
 	run -0 "$MEMONLINE" --help offline
 	assert_line --index 1 --partial "memonline offline"
 }
+
+@test "a bare number is a block, not MiB as in chmem, and the help says so" {
+	mkroot 0-7:online 8-1024:online:Movable
+	run -0 mo offline 1024
+	assert_equal "$(writes)" "memory1024 offline"
+	for c in online offline; do
+		run -0 "$MEMONLINE" $c --help
+		assert_line "A bare N is block memoryN, not N MiB as in chmem: a size has a unit."
+	done
+}
