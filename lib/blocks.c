@@ -258,6 +258,21 @@ int mo_block_read_node(struct mo_ctx *ctx, unsigned long id)
 	return node;
 }
 
+int mo_block_read_removable(struct mo_ctx *ctx, unsigned long id)
+{
+	char path[64], buf[16];
+	uint64_t v;
+	ssize_t r;
+
+	snprintf(path, sizeof(path), "memory%lu/removable", id);
+	r = mo_read_attr(mo_memory_fd(ctx), path, buf, sizeof(buf));
+	if (r < 0)
+		return r;
+	if (mo_parse_u64(buf, 10, &v) < 0)
+		return -EINVAL;
+	return v == 1;
+}
+
 int mo_block_read_ino(struct mo_ctx *ctx, unsigned long id, uint64_t *ret)
 {
 	int memfd = mo_memory_fd(ctx);

@@ -188,6 +188,11 @@ int mo_block_check_settled(struct mo_ctx *ctx, struct mo_block *b);
 int mo_block_wait_settled(struct mo_ctx *ctx, struct mo_block *b, unsigned timeout_ms);
 /* The node a block belongs to, from its nodeY link; -ENOENT when it has none yet. */
 int mo_block_read_node(struct mo_ctx *ctx, unsigned long id);
+/*
+ * memoryN/removable: 1 or 0 (the kernel has said 1 for every block since
+ * 5.10, when it stopped checking, but lsmem shows it), or -errno.
+ */
+int mo_block_read_removable(struct mo_ctx *ctx, unsigned long id);
 void mo_block_read_source(struct mo_ctx *ctx, uint64_t block_size, struct mo_block *b);
 /* The same for n blocks at once: /proc/iomem is read once, not n times. */
 void mo_blocks_read_source(struct mo_ctx *ctx, uint64_t block_size, struct mo_block *blocks,
