@@ -57,6 +57,9 @@ int mo_block_online_by_policy(struct mo_ctx *ctx, const struct mo_policy *p,
 		return 0;
 	}
 	r = mo_block_set_state(ctx, b, d->type);
+	/* Online, it would look like boot memory: keep where it came from. */
+	if (r == 0)
+		(void)mo_source_remember(ctx, b);
 	/* Count the zone the kernel really chose, read back from valid_zones. */
 	if (r == 0 || r == -EALREADY)
 		mo_usage_add(u, b->node, b->have_zones && b->zone == MO_ZONE_MOVABLE, block_size);

@@ -198,6 +198,12 @@ void mo_block_read_source(struct mo_ctx *ctx, uint64_t block_size, struct mo_blo
 void mo_blocks_read_source(struct mo_ctx *ctx, uint64_t block_size, struct mo_block *blocks,
 			   size_t n);
 /*
+ * Write down b->source for a block memonline onlines (RUN/memonline/source/
+ * memoryN), so that the block keeps it once online, where nothing else tells
+ * Xen or Hyper-V memory from boot memory.  Best effort: -errno.
+ */
+int mo_source_remember(struct mo_ctx *ctx, const struct mo_block *b);
+/*
  * The inode number of memoryN/: kernfs gives a block removed and added again
  * under the same number a new one, which tells the two apart after events
  * were lost.

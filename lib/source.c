@@ -6,7 +6,10 @@
  * - an ACPI memory device links its blocks to itself (memoryN/firmware_node,
  *   drivers/acpi/acpi_memhotplug.c);
  * - the Xen balloon and Hyper-V add plain "System RAM": the hypervisor tells
- *   them apart;
+ *   them apart, but only while the block is offline; once online it looks
+ *   like boot memory, so memonline writes down the source of each block it
+ *   onlines, in RUN/memonline/source/memoryN (tmpfs: gone at reboot, when
+ *   all memory is boot memory again), and an online block keeps it;
  * - on s390 the offline blocks at boot are standby storage, which the
  *   firmware reports and the admin configures with chmem; s390 shows in
  *   /proc/sysinfo and /sys/bus/ccw, and kernels before 5.13 also in
@@ -20,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -116,8 +120,68 @@ static enum hypervisor detect_hypervisor(struct mo_ctx *ctx)
 	return HV_NONE;
 }
 
-static enum mo_source classify(int memfd, const struct mo_iomem *io, enum hypervisor hv,
-			       uint64_t block_size, const struct mo_block *b)
+#define SOURCE_RECORDS "memonline/source"
+
+/* The records' directory below RUN, or -1 when there is none. */
+static int open_records(struct mo_ctx *ctx, bool create)
+{
+	int run, fd;
+
+	/* A captured tree may have no run/: it is memonline's to make, as /run is. */
+	if (create)
+		(void)mkdir(mo_run_dir(ctx), 0755);
+	run = open(mo_run_dir(ctx), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (run < 0)
+		return -1;
+	if (create) {
+		(void)mkdirat(run, "memonline", 0755);
+		(void)mkdirat(run, SOURCE_RECORDS, 0755);
+	}
+	fd = mo_open_beneath(run, SOURCE_RECORDS, O_RDONLY | O_DIRECTORY);
+	close(run);
+	return fd;
+}
+
+int mo_source_remember(struct mo_ctx *ctx, const struct mo_block *b)
+{
+	char name[32], text[32];
+	int dir, fd, r = 0;
+	ssize_t len;
+
+	if (b->source == MO_SOURCE_BOOT)
+		return 0;
+	dir = open_records(ctx, true);
+	if (dir < 0)
+		return -errno;
+	snprintf(name, sizeof(name), "memory%lu", b->id);
+	len = snprintf(text, sizeof(text), "%s\n", mo_source_name(b->source));
+	/* One name in a directory opened beneath RUN: never a link out of it. */
+	fd = openat(dir, name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0 || write(fd, text, len) != len)
+		r = -errno;
+	if (fd >= 0 && close(fd) < 0 && !r)
+		r = -errno;
+	close(dir);
+	return r;
+}
+
+static enum mo_source remembered(int records, const struct mo_block *b)
+{
+	char name[32], buf[32];
+	int s;
+
+	if (records < 0)
+		return MO_SOURCE_BOOT;
+	snprintf(name, sizeof(name), "memory%lu", b->id);
+	if (mo_read_attr(records, name, buf, sizeof(buf)) <= 0)
+		return MO_SOURCE_BOOT;
+	s = mo_source_from_name(buf);
+	return s < 0 ? MO_SOURCE_BOOT : s;
+}
+
+static enum mo_source classify(int memfd, int records, const struct mo_iomem *io,
+			       enum hypervisor hv, uint64_t block_size,
+			       const struct mo_block *b)
 {
 	uint64_t start = (uint64_t)b->id * block_size, last = start + block_size - 1;
 	char path[64], link[8];
@@ -129,7 +193,7 @@ static enum mo_source classify(int memfd, const struct mo_iomem *io, enum hyperv
 	if (readlinkat(memfd, path, link, sizeof(link)) >= 0)
 		return MO_SOURCE_DIMM;
 	if (b->state == MO_STATE_ONLINE)
-		return MO_SOURCE_BOOT;
+		return remembered(records, b);
 	snprintf(path, sizeof(path), "memory%lu/phys_device", b->id);
 	if (hv == HV_S390 || (mo_read_attr(memfd, path, link, sizeof(link)) > 0 &&
 			      strcmp(link, "0") != 0))
@@ -148,7 +212,7 @@ void mo_classify_sources(struct mo_ctx *ctx, struct mo_memory *mem)
 {
 	struct mo_iomem *io = calloc(1, sizeof(*io));
 	enum hypervisor hv = detect_hypervisor(ctx);
-	int memfd = mo_memory_fd(ctx);
+	int memfd = mo_memory_fd(ctx), records;
 
 	if (!io || memfd < 0) {
 		free(io);
@@ -157,8 +221,12 @@ void mo_classify_sources(struct mo_ctx *ctx, struct mo_memory *mem)
 	/* Unreadable iomem (no procfs): fall back to links and the hypervisor. */
 	if (load_iomem(ctx, io) < 0)
 		io->n = 0;
+	records = open_records(ctx, false);
 	for (size_t i = 0; i < mem->n_blocks; i++)
-		mem->blocks[i].source = classify(memfd, io, hv, mem->block_size, &mem->blocks[i]);
+		mem->blocks[i].source =
+			classify(memfd, records, io, hv, mem->block_size, &mem->blocks[i]);
+	if (records >= 0)
+		close(records);
 	free(io);
 }
 

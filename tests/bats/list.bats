@@ -122,3 +122,26 @@ assert_same_as_lsmem() {
 	run -0 "$MEMONLINE" --sysroot "$ROOT" list -r -n -o BLOCK
 	assert_output "0-1"
 }
+
+@test "a Xen or Hyper-V block memonline onlined keeps its source; boot memory stays boot" {
+	mkroot --xen 1048576:524288 0-3:online 4-5:offline
+	run -0 "$MEMONLINE" --sysroot "$ROOT" list -r -n -o BLOCK,STATE,SOURCE
+	assert_output $'0-3 online boot\n4-5 offline xen'
+	run -0 mo online 4
+	run -0 "$MEMONLINE" --sysroot "$ROOT" list -r -n -o BLOCK,STATE,SOURCE
+	assert_output $'0-3 online boot\n4 online xen\n5 offline xen'
+	rm -rf "$ROOT"
+	mkroot 0-3:online 4:offline
+	mkdir -p "$ROOT/sys/bus/vmbus"
+	run -0 mo online --all
+	run -0 "$MEMONLINE" --sysroot "$ROOT" list -r -n -o BLOCK,SOURCE
+	assert_output $'0-3 boot\n4 hyperv'
+}
+
+@test "the source records never follow a link out of the tree" {
+	mkroot --xen 1048576:524288 0-3:online 4:offline
+	mkdir -p "$ROOT/run/memonline" "$BATS_TEST_TMPDIR/outside"
+	ln -s "$BATS_TEST_TMPDIR/outside" "$ROOT/run/memonline/source"
+	run -0 mo online 4
+	assert_equal "$(ls "$BATS_TEST_TMPDIR/outside")" ""
+}
