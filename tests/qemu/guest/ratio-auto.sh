@@ -34,7 +34,7 @@ check "status --json: movable bytes $jm = zoneinfo's $movable" eval '[ "$jm" = $
 check "status --json: kernel bytes $jk within a block of zoneinfo's $kernel" eval \
 	'[ "$jk" -ge $kernel ] && [ "$jk" -lt $((kernel + block_bytes)) ]'
 check "status --json: movable <= 100% of kernel" eval '[ "$jm" -le "$jk" ]'
-check "status --json: movable_ratio <= 100" eval \
-	'[ "$(json_num /tmp/status.json movable_ratio)" -le 100 ]'
+check "status --json: movable_ratio_percent <= 100" eval \
+	'[ "$(json_num /tmp/status.json movable_ratio_percent)" -le 100 ]'
 stop_watch
 check "watch logged no error" log_clean /tmp/watch.log
