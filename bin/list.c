@@ -89,16 +89,9 @@ static void parse_columns(struct list *l, int *cols, size_t *ncols, const char *
 /* As lsmem words it: going-offline is "on->off". */
 static const char *state_word(enum mo_state s)
 {
-	switch (s) {
-	case MO_STATE_ONLINE:
-		return "online";
-	case MO_STATE_OFFLINE:
-		return "offline";
-	case MO_STATE_GOING_OFFLINE:
+	if (s == MO_STATE_GOING_OFFLINE)
 		return "on->off";
-	default:
-		return "?";
-	}
+	return s == MO_STATE_UNKNOWN ? "?" : mo_state_name(s);
 }
 
 /* lsmem's zone names: the kernel's, but "Highmem" (lsmem's zone_names[]). */

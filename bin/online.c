@@ -99,16 +99,10 @@ static void report(struct run *r, const struct mo_block *b, enum outcome o, cons
 		printf("memory%lu: skipped", b->id);
 		break;
 	case REFUSED:
-		if (err)
-			printf("memory%lu: refused: %s", b->id, strerror(-err));
-		else
-			printf("memory%lu: refused", b->id);
-		break;
 	case FAILED:
+		printf("memory%lu: %s", b->id, outcome_names[o]);
 		if (err)
-			printf("memory%lu: failed: %s", b->id, strerror(-err));
-		else
-			printf("memory%lu: failed", b->id);
+			printf(": %s", strerror(-err));
 		break;
 	default:
 		break;
