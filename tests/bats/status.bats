@@ -184,3 +184,11 @@ Xen /sys/hypervisor"
 	run -0 "$MEMONLINE" --sysroot "$ROOT" status
 	assert_line "Online memory:       1.1G (kernel 1.1G, movable 0B; 128M of it going offline)"
 }
+
+@test "the hypervisor from the device tree (arm64, powerpc): KVM" {
+	mkroot 0-3:online
+	mkdir -p "$ROOT/sys/firmware/devicetree/base/hypervisor"
+	printf 'linux,kvm\0' >"$ROOT/sys/firmware/devicetree/base/hypervisor/compatible"
+	hv_status
+	assert_output $'Hypervisor:          KVM (from device tree)\nKVM device tree'
+}
