@@ -51,6 +51,7 @@ void balloon_diagnose(struct balloon_view *v, uint64_t requested_kb, unsigned st
 		v->facts.high_kb = v->b.high_kb;
 		v->facts.retry_count = v->b.retry_count;
 		v->facts.hotplug = v->b.hotplug_unpopulated >= 0;
+		v->facts.translated = mo_hypervisor_is_translated(&v->hv);
 	}
 	mo_xen_diagnose(&v->facts, &v->d);
 }
@@ -127,9 +128,26 @@ const char *balloon_verdict_text(enum mo_xen_verdict v)
 	}
 }
 
-const char *balloon_fix(enum mo_xen_verdict v, bool kick)
+/*
+ * The limit, and what resets it: libxl's xl mem-set sets the domain's
+ * maximum to its new target + 1 MiB (LIBXL_MAXMEM_CONSTANT), so after it
+ * only xl mem-max lets the guest grow itself.
+ */
+#define LIMIT_FIX "raise the domain's limit in dom0 (xl mem-max DOMAIN SIZE; xl mem-set " \
+		  "lowers it to its target + 1 MiB, so a grow from inside the guest needs " \
+		  "xl mem-max again)"
+/* A translated guest's refusal may be the paging pool instead (mo_xen_diagnosis). */
+#define POOL_FIX "one of two limits, which only dom0 can tell: 'Over-allocation' for the " \
+		 "domain in xl dmesg is its memory limit: " LIMIT_FIX "; none is Xen's " \
+		 "paging pool for it (shadow_memory), sized from maxmem at creation, " \
+		 "which xl mem-max does not grow: recreate the domain with a larger " \
+		 "maxmem or shadow_memory"
+#define GAVE_UP "the driver gave up after max_retry_count tries: "
+#define REKICK ", then memonline target --wait, which writes the target anew"
+
+const char *balloon_fix(const struct mo_xen_diagnosis *d)
 {
-	switch (v) {
+	switch (d->verdict) {
 	case MO_XEN_NOT_XEN:
 	case MO_XEN_REACHED:
 	case MO_XEN_RELEASING:
@@ -140,10 +158,9 @@ const char *balloon_fix(enum mo_xen_verdict v, bool kick)
 	case MO_XEN_WAITING_ONLINE:
 		return "memonline online --all (or memonline target --wait)";
 	case MO_XEN_REFUSED:
-		return kick ? "the driver gave up after max_retry_count tries: raise the "
-			      "domain's limit in dom0 (xl mem-max DOMAIN SIZE), then memonline "
-			      "target --wait, which writes the target anew"
-			    : "raise the domain's limit in dom0 (xl mem-max DOMAIN SIZE)";
+		if (d->pool)
+			return d->kick ? GAVE_UP POOL_FIX REKICK : POOL_FIX;
+		return d->kick ? GAVE_UP LIMIT_FIX REKICK : LIMIT_FIX;
 	case MO_XEN_HOTPLUG_UNSUPPORTED:
 		return "boot a kernel with CONFIG_XEN_BALLOON_MEMORY_HOTPLUG=y, or give the "
 		       "domain more memory at creation";
@@ -196,6 +213,9 @@ void balloon_print_text(const struct balloon_view *v, bool bytes)
 	}
 	balloon_size(bytes, b->target_kb * 1024, s, sizeof(s));
 	printf("Target:       %s\n", s);
+	if (mo_hypervisor_is_translated(&v->hv))
+		printf("              (xl's figure for the domain is higher by a boot "
+		       "offset in a %s guest)\n", v->hv.guest_type);
 	balloon_size(bytes, b->current_kb * 1024, s, sizeof(s));
 	printf("Current:      %s\n", s);
 	balloon_size(bytes, (b->low_kb + b->high_kb) * 1024, s, sizeof(s));
@@ -221,7 +241,7 @@ void balloon_print_text(const struct balloon_view *v, bool bytes)
 		printf("              %" PRIu64 " offline block%s (%s)\n", v->offline_blocks,
 		       v->offline_blocks == 1 ? "" : "s", s);
 	}
-	fix = balloon_fix(v->d.verdict, v->d.kick);
+	fix = balloon_fix(&v->d);
 	if (fix)
 		printf("Fix:          %s\n", fix);
 }
@@ -229,7 +249,7 @@ void balloon_print_text(const struct balloon_view *v, bool bytes)
 void balloon_print_json(struct json *j, const struct balloon_view *v)
 {
 	const struct mo_xen_balloon *b = &v->b;
-	const char *fix = balloon_fix(v->d.verdict, v->d.kick);
+	const char *fix = balloon_fix(&v->d);
 
 	json_object(j, "hypervisor");
 	if (v->hv.type[0])

@@ -108,7 +108,7 @@ void balloon_diagnose(struct balloon_view *v, uint64_t requested_kb, unsigned st
 void balloon_observe(struct control *ctl, const struct mo_memory *mem, bool settle,
 		     struct balloon_view *v);
 const char *balloon_verdict_text(enum mo_xen_verdict v);
-const char *balloon_fix(enum mo_xen_verdict v, bool kick);
+const char *balloon_fix(const struct mo_xen_diagnosis *d);
 void balloon_size(bool bytes_only, uint64_t bytes, char *buf, size_t size);
 void balloon_print_text(const struct balloon_view *v, bool bytes);
 void balloon_print_json(struct json *j, const struct balloon_view *v);
@@ -142,7 +142,7 @@ struct check {
 	const char *id; /* "onliners": stable, used in JSON and metrics */
 	enum check_level level;
 	char summary[512];
-	char fix[384];
+	char fix[640]; /* a PVH guest's refused balloon: two causes, two fixes */
 };
 struct doctor {
 	struct check checks[CHECK__MAX];

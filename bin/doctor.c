@@ -412,7 +412,7 @@ static void check_xen(const struct facts *f, struct check *c)
 {
 	const struct balloon_view *v = f->balloon;
 	const char *text = balloon_verdict_text(v->d.verdict);
-	const char *how = balloon_fix(v->d.verdict, v->d.kick);
+	const char *how = balloon_fix(&v->d);
 
 	switch (v->d.verdict) {
 	case MO_XEN_NOT_XEN:

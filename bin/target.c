@@ -293,7 +293,7 @@ static void kick(struct wait *w, const struct balloon_view *v)
 
 static int finish(struct wait *w, const struct balloon_view *v, int code, const char *why)
 {
-	const char *fix = balloon_fix(v->d.verdict, v->d.kick);
+	const char *fix = balloon_fix(&v->d);
 
 	clear_bar(w);
 	if (w->ctl->json) {
@@ -490,6 +490,17 @@ int cmd_target(struct control *ctl, int argc, char **argv)
 		balloon_size(w.bytes, kb * 1024, to, sizeof(to));
 		if (!ctl->json)
 			printf("target: %s -> %s\n", from, to);
+		/*
+		 * drivers/xen/xen-balloon.c watch_target(): outside a PV guest the
+		 * driver subtracts static-max less the pages the kernel had at
+		 * boot from every xenstore target (388 KiB with Xen 4.17's PVH).
+		 */
+		if (!ctl->json && mo_hypervisor_is_translated(&v.hv))
+			printf("note: in a %s guest the target is xl's figure less a boot offset "
+			       "(a few hundred KiB), so %s here asks for a little more than "
+			       "xl mem-set DOMAIN %" PRIu64 "; the driver may add one more block "
+			       "and leave most of it ballooned\n", v.hv.guest_type, to,
+			       kb / 1024);
 		if (!wait) {
 			if (ctl->json) {
 				struct json j;

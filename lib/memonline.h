@@ -516,6 +516,13 @@ struct mo_hypervisor {
 /* Never fails: an absent or empty /sys/hypervisor (any non-Xen machine) is "". */
 void mo_hypervisor_read(struct mo_ctx *ctx, struct mo_hypervisor *ret);
 bool mo_hypervisor_is_xen(const struct mo_hypervisor *hv);
+/*
+ * A PVH or HVM guest: Xen translates its addresses through tables it keeps in
+ * a per-domain pool (xl's shadow_memory), sized from maxmem at creation.
+ * A PV guest's tables are its own memory. Its balloon target also differs
+ * from xl's figure by a boot offset (drivers/xen/xen-balloon.c watch_target).
+ */
+bool mo_hypervisor_is_translated(const struct mo_hypervisor *hv);
 
 #define MO_XEN_UNSET UINT64_MAX /* an optional attribute that is absent */
 
@@ -577,6 +584,7 @@ struct mo_xen_facts {
 	uint64_t target_kb, current_kb, low_kb, high_kb;
 	uint64_t retry_count;   /* MO_XEN_UNSET when unknown */
 	bool hotplug;           /* /proc/sys/xen/balloon/hotplug_unpopulated exists */
+	bool translated;        /* PVH or HVM (mo_hypervisor_is_translated) */
 	uint64_t offline_blocks;
 	uint64_t requested_kb;  /* what we wrote, 0 when we wrote nothing */
 	unsigned stable_ms;     /* how long nothing in the balloon has moved */
@@ -593,6 +601,12 @@ struct mo_xen_diagnosis {
 	enum mo_xen_verdict verdict;
 	bool kick;  /* the driver is cancelled: writing a different target wakes it */
 	bool final; /* nothing will change without someone acting */
+	/*
+	 * Refused, and the guest cannot tell why: its limit (xl mem-max), or,
+	 * translated, Xen's paging pool for it, full before the limit.  Only
+	 * dom0 sees which ("Over-allocation" in xl dmesg for the limit).
+	 */
+	bool pool;
 };
 void mo_xen_diagnose(const struct mo_xen_facts *f, struct mo_xen_diagnosis *ret);
 

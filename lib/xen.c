@@ -66,6 +66,12 @@ bool mo_hypervisor_is_xen(const struct mo_hypervisor *hv)
 	return strcmp(hv->type, "xen") == 0;
 }
 
+bool mo_hypervisor_is_translated(const struct mo_hypervisor *hv)
+{
+	return mo_hypervisor_is_xen(hv) &&
+	       (!strcmp(hv->guest_type, "PVH") || !strcmp(hv->guest_type, "HVM"));
+}
+
 int mo_xen_parse_kb(const char *s, uint64_t *ret)
 {
 	return mo_parse_u64(s, 10, ret);
@@ -238,5 +244,13 @@ void mo_xen_diagnose(const struct mo_xen_facts *f, struct mo_xen_diagnosis *ret)
 		d.verdict = MO_XEN_STALLED, d.kick = true;
 	else
 		d.verdict = MO_XEN_POPULATING;
+	/*
+	 * Populating needs p2m entries, and a translated guest's come from a
+	 * pool xl sizes from maxmem at creation (libxl shadow_memory): a
+	 * domain created small and raised later by xl mem-max runs out before
+	 * its limit, with no "Over-allocation" (seen at 1240 of 1280 MiB for a
+	 * PVH domU created with 256).  The guest sees the same failed populate.
+	 */
+	d.pool = d.verdict == MO_XEN_REFUSED && f->translated;
 	*ret = d;
 }

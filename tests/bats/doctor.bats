@@ -218,12 +218,22 @@ doctor_json() { # doctor_json EXIT-CODE
 }
 
 @test "a Xen balloon the hypervisor refuses is stuck: a problem" {
-	mkroot --xen 1048576:524288:131072 --hotplug-unpopulated 0-3:online
+	mkroot --xen 1048576:524288:131072 --hotplug-unpopulated --xen-guest-type PV 0-3:online
 	our_rule
 	doctor_json 66
 	run check xen-balloon <<<"$output"
 	assert_line "problem Xen balloon stuck: hypervisor refuses: pages sit in the balloon, not populated"
-	assert_line --partial "fix: the driver gave up after max_retry_count tries: raise the domain's limit in dom0"
+	assert_line --partial "fix: the driver gave up after max_retry_count tries: raise the domain's limit in dom0 (xl mem-max DOMAIN SIZE; xl mem-set lowers it to its target + 1 MiB, so a grow from inside the guest needs xl mem-max again), then memonline target --wait"
+}
+
+@test "a refused PVH balloon: doctor names the limit and the paging pool, not one wrong fix" {
+	mkroot --xen 1310720:1269372:41348 --hotplug-unpopulated --xen-guest-type PVH 0-3:online
+	our_rule
+	doctor_json 66
+	run check xen-balloon <<<"$output"
+	assert_line "problem Xen balloon stuck: hypervisor refuses: pages sit in the balloon, not populated"
+	assert_line --partial "'Over-allocation' for the domain in xl dmesg is its memory limit: raise the domain's limit in dom0 (xl mem-max DOMAIN SIZE; xl mem-set lowers it"
+	assert_line --partial "none is Xen's paging pool for it (shadow_memory), sized from maxmem at creation, which xl mem-max does not grow"
 }
 
 @test "a Xen balloon below target without hotplug support is stuck" {

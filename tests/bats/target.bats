@@ -8,8 +8,10 @@ BALLOON=
 SIM=
 
 # A Xen guest: 4 boot blocks (512M), balloon at TARGET_KB:CURRENT_KB[:LOW[:HIGH]].
+# PV unless a test says otherwise: its target is xl's figure, with no note on
+# a PVH guest's boot offset.
 mkxen() {
-	mkroot --xen "$@" 0-3:online
+	mkroot --xen-guest-type PV --xen "$@" 0-3:online
 	BALLOON=$ROOT/sys/devices/system/xen_memory/xen_memory0
 }
 
@@ -73,10 +75,49 @@ teardown() {
 }
 
 @test "a driver still backing off is the hypervisor refusing too" {
-	mkxen 1048576:524288:131072 --hotplug-unpopulated --xen-counters 4:3:20:4
+	mkxen 1048576:524288:131072 --hotplug-unpopulated --xen-counters 4:3:20:4 \
+		--xen-guest-type PV
 	run -0 mo target
 	assert_line "Verdict:      hypervisor refuses: pages sit in the balloon, not populated"
-	assert_line "Fix:          raise the domain's limit in dom0 (xl mem-max DOMAIN SIZE)"
+	assert_line "Fix:          raise the domain's limit in dom0 (xl mem-max DOMAIN SIZE; xl mem-set lowers it to its target + 1 MiB, so a grow from inside the guest needs xl mem-max again)"
+}
+
+@test "a PVH guest refused: its limit or Xen's paging pool, and dom0 tells which" {
+	# A PVH domU created with maxmem 256 and raised to 1280 by xl mem-max
+	# stops near 1240 MiB with no Over-allocation: the pool sized at creation.
+	mkxen 1310720:1269372:41348 --hotplug-unpopulated --xen-counters 4:3:20:4 \
+		--xen-guest-type PVH
+	run -0 mo target
+	assert_line "Verdict:      hypervisor refuses: pages sit in the balloon, not populated"
+	assert_line --partial "Fix:          one of two limits, which only dom0 can tell: 'Over-allocation' for the domain in xl dmesg is its memory limit: raise the domain's limit in dom0 (xl mem-max DOMAIN SIZE; xl mem-set lowers it"
+	assert_line --partial "; none is Xen's paging pool for it (shadow_memory), sized from maxmem at creation, which xl mem-max does not grow: recreate the domain with a larger maxmem or shadow_memory"
+	run -0 mo target --json
+	run -0 python3 -c 'import json,sys; d=json.load(sys.stdin)["xen_balloon"]; print(d["verdict"], "shadow_memory" in d["fix"])' <<<"$output"
+	assert_output "hypervisor-refuses True"
+}
+
+@test "a PV guest refused has no paging pool to blame" {
+	mkxen 1310720:1269372:41348 --hotplug-unpopulated --xen-guest-type PV
+	run -0 mo target
+	assert_line --partial "Fix:          the driver gave up after max_retry_count tries: raise the domain's limit in dom0 (xl mem-max DOMAIN SIZE; xl mem-set lowers it to its target + 1 MiB"
+	refute_output --partial "shadow_memory"
+}
+
+@test "in a PVH guest the target is xl's figure less a boot offset, and target says so" {
+	mkxen 523900:523900 --hotplug-unpopulated --xen-guest-type PVH
+	run -0 mo target
+	assert_line "Target:       511.6M"
+	assert_line "              (xl's figure for the domain is higher by a boot offset in a PVH guest)"
+	run -0 mo target 1024M
+	assert_line "target: 511.6M -> 1G"
+	assert_line "note: in a PVH guest the target is xl's figure less a boot offset (a few hundred KiB), so 1G here asks for a little more than xl mem-set DOMAIN 1024; the driver may add one more block and leave most of it ballooned"
+	assert_equal "$(writes)" "target_kb 1048576"
+}
+
+@test "a PV guest's target is xl's figure: no note" {
+	mkxen 524288:524288 --hotplug-unpopulated --xen-guest-type PV
+	run -0 mo target 1024M
+	assert_output "target: 512M -> 1G"
 }
 
 @test "an empty balloon below target without hotplug support" {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The Xen balloon: value parsers, target sizes and the verdict, without files. */
 #include <errno.h>
+#include <string.h>
 
 #include "internal.h"
 #include "tap.h"
@@ -159,11 +160,49 @@ static void test_verdicts(void)
 	}
 }
 
+/* Refused in a PVH or HVM guest: the limit, or Xen's paging pool (no way to tell). */
+static void test_pool(void)
+{
+	struct mo_xen_facts f = { XEN(3, true), .target_kb = 1310720, .current_kb = 1269372,
+				  .low_kb = 41348 };
+	struct mo_xen_diagnosis d;
+
+	mo_xen_diagnose(&f, &d);
+	is_int(d.pool, false, "PV, refused: only the limit");
+	f.translated = true;
+	mo_xen_diagnose(&f, &d);
+	is_int(d.verdict, MO_XEN_REFUSED, "PVH, backing off: refused");
+	is_int(d.pool, true, "PVH, refused: the limit or the paging pool");
+	f.retry_count = 1;
+	f.stable_ms = MO_XEN_SETTLE_MS;
+	mo_xen_diagnose(&f, &d);
+	is_int(d.pool && d.kick, true, "PVH, given up: the pool too, and a kick");
+	f.current_kb = f.target_kb;
+	mo_xen_diagnose(&f, &d);
+	is_int(d.pool, false, "PVH, reached: nothing to blame");
+}
+
+static void test_translated(void)
+{
+	struct mo_hypervisor hv = { "xen", "PVH" };
+
+	is_int(mo_hypervisor_is_translated(&hv), true, "PVH is translated");
+	strcpy(hv.guest_type, "HVM");
+	is_int(mo_hypervisor_is_translated(&hv), true, "HVM is translated");
+	strcpy(hv.guest_type, "PV");
+	is_int(mo_hypervisor_is_translated(&hv), false, "PV is not");
+	strcpy(hv.type, "");
+	strcpy(hv.guest_type, "PVH");
+	is_int(mo_hypervisor_is_translated(&hv), false, "not Xen: not a Xen guest type");
+}
+
 int main(void)
 {
 	test_counters();
 	test_kb_and_bool();
 	test_target_sizes();
 	test_verdicts();
+	test_pool();
+	test_translated();
 	return tap_done();
 }
