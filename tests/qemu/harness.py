@@ -108,9 +108,13 @@ class Scenario:
     """One guest boot: NAME is also the guest script guest/NAME.sh."""
 
     def __init__(self, name, title, append="", memonline=True, vmem=False,
-                 timeout=60, slots=4, xen=False, mem=512 * 2**20, bench=False):
+                 timeout=60, slots=4, xen=False, mem=512 * 2**20, bench=False,
+                 domu=None, script=None):
         self.name, self.title = name, title
-        self.xen = xen
+        # domu: "pvh" or "pv". NAME boots dom0 (guest/xen-dom0-xl.sh), whose
+        # xl starts a domU of that type running SCRIPT (default NAME).
+        self.domu, self.script = domu, script or name
+        self.xen = xen or domu is not None
         self.append, self.memonline, self.vmem = append, memonline, vmem
         self.timeout, self.slots = timeout, slots
         # Boot memory; bench: run only when named (make bench), never by default.
@@ -183,14 +187,25 @@ class Guest:
         xen = os.path.join(os.path.dirname(os.path.dirname(self.kernel)), "xen", "xen")
         dom0 = (f"{self.kernel} console=hvc0 earlyprintk=xen quiet {sc.append} "
                 f"mo_scenario={sc.name}")
+        cpu, xen_args = "max,-smap", ""
+        if sc.domu:
+            # A domU under TCG (tests/qemu/README.md): without -rdtscp a PVH
+            # guest dies on "Insn mismatch"; FSGSBASE and XSAVE corrupted
+            # domUs at random.
+            dom0 = (f"{self.kernel} console=hvc0 earlyprintk=xen quiet {sc.append} "
+                    f"mo_scenario=xen-dom0-xl mo_domu_type={sc.domu} "
+                    f"mo_domu_script={sc.script}")
+            # Every level of Xen's log: "Over-allocation" is a guest's INFO.
+            cpu, xen_args = ("max,-smap,-rdtscp,-fsgsbase",
+                             " xsave=0 loglvl=all guest_loglvl=all")
         # In -initrd, a comma separates modules: a literal one is written twice.
         modules = dom0.replace(",", ",,") + "," + self.initrd
-        return ["qemu-system-x86_64", "-M", "pc", "-accel", "tcg", "-cpu", "max,-smap",
+        return ["qemu-system-x86_64", "-M", "pc", "-accel", "tcg", "-cpu", cpu,
                 "-smp", "2", "-m", "3G", "-nodefaults", "-display", "none",
                 "-no-reboot", "-no-shutdown",
                 "-kernel", xen, "-initrd", modules,
                 "-append", "console=com1 com1=115200,8n1 dom0_mem=512M,max:512M "
-                           "dom0_max_vcpus=2",
+                           "dom0_max_vcpus=2" + xen_args,
                 "-serial", "file:" + self.serial,
                 "-qmp", f"unix:{self.qmp_path},server=on,wait=off"]
 
@@ -532,6 +547,12 @@ def run_all(args, chosen, workdir, xen, bail):
     err = add_helper("uevent-send")
     if not err and xen:
         err = add_helper("xen-maxmem", "-I", os.path.join(args.cache, "xenheaders", "include"))
+    if not err and xen:
+        # For a domU (run-xen-domu): a backend's reservation of pages for
+        # foreign mappings, through gntdev.
+        err = add_helper("xen-gntmap", "-I", os.path.join(args.cache, "xenheaders", "include"))
+        extra.extend(["--file", os.path.join(args.cache, "kernel", "modules", "xen-gntdev.ko")
+                      + ":/lib/modules/xen-gntdev.ko"])
     if err:
         return bail(err)
     # lsmem, from the host's util-linux: what memonline list is compared with.
@@ -558,6 +579,24 @@ def run_all(args, chosen, workdir, xen, bail):
                 else (None, r.stderr.strip())
         return initrds[with_memonline]
 
+    def dom0_initrd():
+        """dom0 with the xl toolstack, and the domU's kernel and initramfs
+        (memonline's) in /boot."""
+        if "dom0" not in initrds:
+            domu, err = initrd(True)
+            if domu is None:
+                return None, err
+            path = os.path.join(workdir, "initrd-dom0.cpio")
+            cmd = [os.path.join(HERE, "mkinitramfs"), "-o", path, "--cache", args.cache,
+                   "--no-memonline", "--no-udev",
+                   "--xen-toolstack", os.path.join(args.cache, "xentools"),
+                   "--file", os.path.join(args.cache, "kernel", "vmlinuz") + ":/boot/vmlinuz",
+                   "--file", domu + ":/boot/domu.cpio"]
+            r = subprocess.run(cmd, capture_output=True, text=True)
+            initrds["dom0"] = (path, r.stderr.strip()) if r.returncode == 0 \
+                else (None, r.stderr.strip())
+        return initrds["dom0"]
+
     failed = 0
     for i, sc in enumerate(chosen, 1):
         label = f"{i} - {sc.name}: {sc.title}"
@@ -567,7 +606,7 @@ def run_all(args, chosen, workdir, xen, bail):
                   f"# memonline binary {memonline} not found: run make first")
             failed += 1
             continue
-        path, err = initrd(sc.memonline)
+        path, err = dom0_initrd() if sc.domu else initrd(sc.memonline)
         if path is None:
             print(f"not ok {label}")
             print(f"# mkinitramfs failed: {err}")

@@ -210,3 +210,30 @@ file_sha256() { [ "$(sha256sum <"$1" | cut -d' ' -f1)" = "$2" ]; }
 deb_exe() {
 	[ "$(readlink /proc/$1/exe)" = "$deb_bin" ] && file_sha256 /proc/$1/exe "$deb_bin_sha256"
 }
+
+# A domU of run-xen-domu asks its dom0 (guest/xen-dom0-xl.sh) through the
+# console: "@@DOM0 N COMMAND", answered on our console's input with "ack N RC".
+# dom0 COMMAND...: "xl ARGS" runs xl, "list-mem MAX MIN" checks xl list's
+# figure for g1 in dom0, "over-allocation yes|no" whether Xen's log (then
+# cleared) has the word of a domain at its limit; $rc is the answer, 124
+# when none came in 60 s.
+dom0_seq=0
+dom0() {
+	dom0_seq=$((dom0_seq + 1))
+	echo "@@DOM0 $dom0_seq $*"
+	rc=124
+	while read -r -t 60 _ack _n _rc; do
+		if [ "$_ack" = ack ] && [ "$_n" = $dom0_seq ]; then
+			rc=$_rc
+			return 0
+		fi
+	done
+	fail "dom0 answers '$*' within 60 s"
+}
+# Our domain's balloon, for the host's diagnostics.
+balloon_show() {
+	for _f in target_kb info/current_kb info/low_kb info/high_kb retry_count \
+		schedule_delay; do
+		echo "@@MO:OUT balloon $_f: $(cat $XB/$_f 2>&1)"
+	done
+}
