@@ -101,16 +101,20 @@ check: deps check-suites
 # Debian's kernel under QEMU (TCG), memory hot-added over QMP: about a
 # minute idle; tests/qemu/README.md.  The host only runs QEMU.
 check-qemu: $(O)/memonline
-	MEMONLINE=$(abspath $(O)/memonline) $(PROVE) tests/qemu/run tests/qemu/run-xen
+	MEMONLINE=$(abspath $(O)/memonline) $(PROVE) tests/qemu/run tests/qemu/run-xen \
+		tests/qemu/run-xen-domu
 
 # The .deb as installed, not the build tree: scripts/build-deb, then the udev
 # rule and daemon scenarios run the package's /usr/bin/memonline, its
-# /lib/udev/rules.d rule and its unit's ExecStart in the guest.
+# /lib/udev/rules.d rule and its unit's ExecStart in the guest; a PVH domU
+# grown by xl runs them too.
+MEMONLINE_DEB = $(CURDIR)/build/deb/memonline_$$(dpkg-parsechangelog -l debian/changelog \
+	-S Version)_amd64.deb
 check-qemu-deb:
 	scripts/build-deb
-	MEMONLINE_QEMU_DEB=$(CURDIR)/build/deb/memonline_$$(dpkg-parsechangelog \
-		-l debian/changelog -S Version)_amd64.deb \
+	MEMONLINE_QEMU_DEB=$(MEMONLINE_DEB) \
 		$(PROVE) tests/qemu/run :: udev-memonline-rule watch-dimm-movable
+	MEMONLINE_QEMU_DEB=$(MEMONLINE_DEB) $(PROVE) tests/qemu/run-xen-domu :: xen-domu-pvh
 
 # The suites alone, against this build: what a package build runs
 # (debian/rules, the RPM spec's %check), with no apt-get and no sanitizers.

@@ -230,6 +230,22 @@ dom0() {
 	done
 	fail "dom0 answers '$*' within 60 s"
 }
+reached() { [ "$(cat $XB/info/current_kb)" = "$(cat $XB/target_kb)" ]; }
+target_moved() { [ "$(cat $XB/target_kb)" != "$1" ]; }
+# xl_grow MIB NAME: xl mem-set MIB from dom0, then wait until the balloon
+# reached it and every new block is online: the memory is usable. Times it as
+# NAME, from the request (dom0's relay and xl itself included).
+xl_grow() {
+	_before=$(cat $XB/target_kb)
+	stopwatch_start
+	dom0 xl mem-set g1 $1
+	check "dom0: xl mem-set g1 $1 exits 0 (got $rc)" [ "$rc" = 0 ]
+	check "target_kb moves from $_before" wait_until 30 target_moved $_before
+	check "current_kb reaches target_kb $(cat $XB/target_kb)" wait_until 120 reached
+	check "every new block online" eval '! states $(new_blocks) | grep -qvx online'
+	stopwatch $2
+	dom0 list-mem $1 $(($1 - 1))
+}
 # Our domain's balloon, for the host's diagnostics.
 balloon_show() {
 	for _f in target_kb info/current_kb info/low_kb info/high_kb retry_count \

@@ -21,21 +21,6 @@ fi
 # zone movable: the built-in Xen rule must still put balloon blocks in Normal.
 echo "zone movable" >$conf
 
-reached() { [ "$(cat $XB/info/current_kb)" = "$(cat $XB/target_kb)" ]; }
-target_moved() { [ "$(cat $XB/target_kb)" != "$1" ]; }
-# grow_by_xl MIB NAME: xl mem-set MIB from dom0, then wait until the balloon
-# reached it and every new block is online; times it as NAME.
-grow_by_xl() {
-	_before=$(cat $XB/target_kb)
-	stopwatch_start
-	dom0 xl mem-set g1 $1
-	check "dom0: xl mem-set g1 $1 exits 0 (got $rc)" [ "$rc" = 0 ]
-	check "target_kb moves from $_before" wait_until 30 target_moved $_before
-	check "current_kb reaches target_kb $(cat $XB/target_kb)" wait_until 120 reached
-	check "every new block online" eval '! states $(new_blocks) | grep -qvx online'
-	stopwatch $2
-	dom0 list-mem $1 $(($1 - 1))
-}
 memonline_says() {
 	run_memonline /tmp/mo.out "$@"
 }
@@ -67,7 +52,7 @@ start_daemon $daemon || exit 1
 # ("Initial ballooning failed!"). Its sysfs directory exists by /init.
 dom0 xl mem-max g1 1024
 check "dom0: xl mem-max g1 1024 exits 0 (got $rc)" [ "$rc" = 0 ]
-grow_by_xl 768 xen-domu-watch-768M
+xl_grow 768 xen-domu-watch-768M
 added=$(new_blocks)
 check "blocks $(new_range) added" [ -n "$added" ]
 check "valid_zones Normal for every new block (the built-in Xen rule)" \
@@ -134,10 +119,10 @@ rules=/lib/memonline-test/rules
 for r in $rules/*.rules; do
 	[ -f "$r" ] && cp "$r" /etc/udev/rules.d/
 done
-start_udevd
+if [ -n "$deb_package" ]; then start_udevd --debug; else start_udevd; fi
 dom0 xl mem-max g1 1280
 check "dom0: xl mem-max g1 1280 exits 0" [ "$rc" = 0 ]
-grow_by_xl 1152 xen-domu-udev-memonline-rule-1152M
+xl_grow 1152 xen-domu-udev-memonline-rule-1152M
 check "valid_zones Normal for every new block" only_zone Normal $(new_blocks)
 [ -z "$deb_package" ] || check "udevd ran the packaged rule" \
 	grep -q "Reading rules file: /usr/lib/udev/rules.d/85-memonline.rules" /tmp/udevd.log
