@@ -23,6 +23,20 @@ json_get() { # json_get PYTHON-EXPRESSION-ON-d
 	assert_output "xen HVM reached False"
 }
 
+@test "status --json: a refused PVH balloon's fix names the paging pool, a PV one's not" {
+	mkroot --xen 1310720:1269372:41348 --hotplug-unpopulated --xen-counters 4:3:20:4 \
+		--xen-guest-type PVH 0-3:online
+	run -0 mo status --json
+	run -0 json_get 'd["xen_balloon"]["verdict"], "xl mem-max" in d["xen_balloon"]["fix"], "shadow_memory" in d["xen_balloon"]["fix"]' <<<"$output"
+	assert_output "hypervisor-refuses True True"
+	rm -rf "$ROOT"
+	mkroot --xen 1310720:1269372:41348 --hotplug-unpopulated --xen-counters 4:3:20:4 \
+		--xen-guest-type PV 0-3:online
+	run -0 mo status --json
+	run -0 json_get '"xl mem-set lowers it" in d["xen_balloon"]["fix"], "shadow_memory" in d["xen_balloon"]["fix"]' <<<"$output"
+	assert_output "True False"
+}
+
 @test "an empty /sys/hypervisor is no hypervisor, and no balloon" {
 	mkroot --hypervisor-dir 0-3:online
 	run -0 mo status --json

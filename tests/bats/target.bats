@@ -258,6 +258,15 @@ os.write(fd, b"01000\n")' "$BALLOON/target_kb"
 	assert_line --partial "fix: the driver gave up after max_retry_count tries"
 }
 
+@test "--wait in a PVH guest that keeps refusing names the limit and the paging pool" {
+	mkxen 524288:524288 --hotplug-unpopulated --xen-guest-type PVH
+	start_sim --limit-kb 786432
+	run -68 mo target 1G --wait=60
+	assert_line "stopped: hypervisor refuses: pages sit in the balloon, not populated"
+	assert_line --partial "fix: the driver gave up after max_retry_count tries: one of two limits, which only dom0 can tell"
+	assert_line --partial "recreate the domain with a larger maxmem or shadow_memory, then memonline target --wait"
+}
+
 @test "--wait stops at once when the kernel cannot hot-add for the balloon" {
 	mkxen 524288:524288
 	run -69 mo target 1G --wait=20
