@@ -42,7 +42,8 @@ xl_show() {
 mem_of() { xl list g1 2>/dev/null | awk 'NR == 2 { print $3 }'; }
 
 # serve: read the domU's console through its pty, pass its lines on, and answer
-# "@@DOM0 N COMMAND" with "ack N RC" once COMMAND ran. Ends with the domU's END.
+# "@@DOM0 N COMMAND" with "ack N RC" once COMMAND ran. Returns 0 at the domU's
+# END, 1 when its console closed before /init, 2 when it closed after.
 serve() {
 	_booted=1
 	while IFS= read -r _line; do
@@ -52,7 +53,7 @@ serve() {
 			check "domU: the scenario ends with exit 0 (got $_rc)" [ "$_rc" = 0 ]
 			return 0 ;;
 		*@@MO:BOOTED*)
-			_booted=0
+			_booted=2
 			echo "@@MO:OUT g1 reached /init (${_line##*BOOTED })" ;;
 		*@@DOM0\ *)
 			set -- ${_line#*@@DOM0 }
@@ -122,6 +123,9 @@ for try in 1 2 3 4; do
 	kill $relay 2>/dev/null
 	wait $relay
 	if [ $booted = 0 ]; then
+		break
+	elif [ $booted = 2 ]; then
+		fail "g1 ran its scenario to the end (its console closed before END)"
 		break
 	fi
 	echo "@@MO:OUT dom0: g1 died before /init (try $try)"

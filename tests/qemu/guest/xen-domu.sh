@@ -122,10 +122,22 @@ done
 if [ -n "$deb_package" ]; then start_udevd --debug; else start_udevd; fi
 dom0 xl mem-max g1 1280
 check "dom0: xl mem-max g1 1280 exits 0" [ "$rc" = 0 ]
+before=$(blocks)
 xl_grow 1152 xen-domu-udev-memonline-rule-1152M
 check "valid_zones Normal for every new block" only_zone Normal $(new_blocks)
-[ -z "$deb_package" ] || check "udevd ran the packaged rule" \
-	grep -q "Reading rules file: /usr/lib/udev/rules.d/85-memonline.rules" /tmp/udevd.log
+# ran_udev BLOCK...: udevd ran the packaged binary for each block.
+ran_udev() {
+	for _b; do
+		grep -qF "Running command \"$deb_bin online --udev memory$_b\"" /tmp/udevd.log ||
+			return 1
+	done
+}
+if [ -n "$deb_package" ]; then
+	check "udevd read the packaged rule" grep -qF \
+		"Reading rules file: /usr/lib/udev/rules.d/85-memonline.rules" /tmp/udevd.log
+	check "udevd ran '$deb_bin online --udev memoryN' for each block the grow added" \
+		ran_udev $(blocks | grep -vxF "$before")
+fi
 
 # (a) of the issue: a domain created with maxmem 256 and raised to 1280. A PVH
 # domU stops short of it without "Over-allocation" (Xen's paging pool, sized
