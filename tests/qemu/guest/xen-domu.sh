@@ -125,8 +125,9 @@ check "dom0: xl mem-max g1 1280 exits 0" [ "$rc" = 0 ]
 before=$(blocks)
 xl_grow 1152 xen-domu-udev-memonline-rule-1152M
 check "valid_zones Normal for every new block" only_zone Normal $(new_blocks)
-# ran_udev BLOCK...: udevd ran the packaged binary for each block.
+# ran_udev BLOCK...: udevd ran the packaged binary for each block (at least one).
 ran_udev() {
+	[ $# -gt 0 ] || return 1
 	for _b; do
 		grep -qF "Running command \"$deb_bin online --udev memory$_b\"" /tmp/udevd.log ||
 			return 1
