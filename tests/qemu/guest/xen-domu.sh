@@ -1,12 +1,15 @@
 # The seed's procedure from dom0 into this domU (run-xen-domu), in one boot:
+# 6. the kernel's unpopulated range for foreign mappings (checked at the end:
+#    it never becomes a block);
 # 1. xl mem-max and xl mem-set grow it while memonline watch onlines;
 # 4. xl mem-set shrinks it: the balloon inflates, nothing is offlined;
+# 2. xl mem-set grows it again, the installed udev rule under systemd-udevd
+#    onlining (from here on);
 # 5. memonline target above the hypervisor's limit (which xl mem-set lowered
 #    to its target + 1 MiB) is refused, and doctor names xl mem-max;
 # 3. dom0 raises the limit: memonline target --wait re-kicks the driver and
 #    reaches the target, every new block online;
-# 2. xl mem-set again, the installed udev rule under systemd-udevd onlining;
-# 6. the kernel's unpopulated ranges for foreign mappings never become blocks.
+# (a) xl mem-max and mem-set 1280: the paging pool stops a PVH domU.
 # dom0 checks xl list after each step.
 type=$(cat /sys/hypervisor/guest_type)
 check "a Xen domU ($type) with the balloon driver" [ -d $XB ]
@@ -76,10 +79,41 @@ check "nothing offlined ($online_before blocks online)" \
 memonline_says target
 check "target says reached after the shrink" grep -q "Verdict: *reached" /tmp/mo.out
 dom0 list-mem 512 511
+stop_watch
+check "watch logged no error" log_clean /tmp/watch.log
+
+# 2. -------------------------------------------------------------------------
+# xl mem-set 896: the 256 MiB the shrink ballooned come back, and one new
+# block that the installed udev rule onlines, under systemd-udevd.
+rules=/lib/memonline-test/rules
+[ -z "$deb_package" ] || rules=
+for r in $rules/*.rules; do
+	[ -f "$r" ] && cp "$r" /etc/udev/rules.d/
+done
+if [ -n "$deb_package" ]; then start_udevd --debug; else start_udevd; fi
+before=$(blocks)
+xl_grow 896 xen-domu-udev-memonline-rule-896M
+udev_added=$(blocks | grep -vxF "$before")
+check "the grow added a block ($(echo $udev_added))" [ -n "$udev_added" ]
+check "valid_zones Normal for every block it added" only_zone Normal $udev_added
+# ran_udev BLOCK...: udevd ran the packaged binary for each block.
+ran_udev() {
+	for _b; do
+		grep -qF "Running command \"$deb_bin online --udev memory$_b\"" /tmp/udevd.log ||
+			return 1
+	done
+}
+if [ -n "$deb_package" ]; then
+	check "udevd read the packaged rule" grep -qF \
+		"Reading rules file: /usr/lib/udev/rules.d/85-memonline.rules" /tmp/udevd.log
+	check "udevd ran '$deb_bin online --udev memoryN' for each block the grow added" \
+		ran_udev $udev_added
+fi
 
 # 5. -------------------------------------------------------------------------
-# xl mem-set lowered the hypervisor's limit to 512 MiB + 1 MiB; static-max
-# stays 1024, so xl refuses a mem-set above that, in dom0.
+# xl mem-set lowered the hypervisor's limit to 896 MiB + 1 MiB; static-max
+# stays 1024, so xl refuses a mem-set above that, in dom0. The udev rule
+# onlines from here on.
 dom0 xl mem-set g1 1100
 check "dom0: xl mem-set above mem-max fails (exit $rc)" [ "$rc" != 0 ]
 memonline_says target 1024M
@@ -110,43 +144,15 @@ stopwatch xen-domu-target-wait
 check "current_kb reached 1 GiB" [ "$(cat $XB/info/current_kb)" -ge 1048576 ]
 check "every new block online" eval '! states $(new_blocks) | grep -qvx online'
 dom0 list-mem 1025 1023
-stop_watch
-check "watch logged no error" log_clean /tmp/watch.log
-
-# 2. -------------------------------------------------------------------------
-rules=/lib/memonline-test/rules
-[ -z "$deb_package" ] || rules=
-for r in $rules/*.rules; do
-	[ -f "$r" ] && cp "$r" /etc/udev/rules.d/
-done
-if [ -n "$deb_package" ]; then start_udevd --debug; else start_udevd; fi
-dom0 xl mem-max g1 1280
-check "dom0: xl mem-max g1 1280 exits 0" [ "$rc" = 0 ]
-before=$(blocks)
-xl_grow 1152 xen-domu-udev-memonline-rule-1152M
-check "valid_zones Normal for every new block" only_zone Normal $(new_blocks)
-# ran_udev BLOCK...: udevd ran the packaged binary for each block (at least one).
-ran_udev() {
-	[ $# -gt 0 ] || return 1
-	for _b; do
-		grep -qF "Running command \"$deb_bin online --udev memory$_b\"" /tmp/udevd.log ||
-			return 1
-	done
-}
-if [ -n "$deb_package" ]; then
-	check "udevd read the packaged rule" grep -qF \
-		"Reading rules file: /usr/lib/udev/rules.d/85-memonline.rules" /tmp/udevd.log
-	check "udevd ran '$deb_bin online --udev memoryN' for each block the grow added" \
-		ran_udev $(blocks | grep -vxF "$before")
-fi
 
 # (a) of the issue: a domain created with maxmem 256 and raised to 1280. A PVH
 # domU stops short of it without "Over-allocation" (Xen's paging pool, sized
 # at creation), a PV one (no such pool) gets there; the verdict names the
 # pool only where it exists.
+dom0 xl mem-max g1 1280
+check "dom0: xl mem-max g1 1280 exits 0" [ "$rc" = 0 ]
 dom0 xl mem-set g1 1280
 check "dom0: xl mem-set g1 1280 exits 0" [ "$rc" = 0 ]
-want=$(cat $XB/target_kb)
 gave_up() { ! reached && [ "$(cat $XB/retry_count)" = 1 ] && sleep 3 && ! reached; }
 wait_until 90 eval 'reached || gave_up'
 memonline_says target
@@ -161,7 +167,6 @@ else
 		eval 'grep -q "xl mem-max" /tmp/mo.out && grep -q "shadow_memory" /tmp/mo.out'
 	dom0 over-allocation no
 fi
-
 
 # 6. ----------------------------------------------------------------------------
 [ -z "$scratch" ] || check "no memory block over the 'Xen scratch' range $scratch" \
