@@ -63,7 +63,7 @@ check "valid_zones Normal for every new block (the built-in Xen rule)" \
 memonline_says target
 check "target exits 0 and says reached" eval '[ $rc = 0 ] && grep -q "Verdict: *reached" /tmp/mo.out'
 memonline_says status
-check "status names the hypervisor" grep -Eq "Hypervisor: *xen \\($type guest\\)" /tmp/mo.out
+check "status names the hypervisor" grep -q "Hypervisor: *Xen $type guest" /tmp/mo.out
 check "status shows the balloon's target and current" \
 	grep -Eq "^Xen balloon: *target [0-9.]+M, current [0-9.]+M" /tmp/mo.out
 
