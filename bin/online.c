@@ -311,8 +311,8 @@ static enum outcome online_one(struct run *r, const struct mo_policy *p, struct 
 	e = mo_block_online_by_policy(r->ctl->ctx, p, r->mem->block_size, u, forced, r->dry_run,
 				      b, &d);
 	if (d.skip) {
-		report(r, b, d.impossible ? FAILED : SKIPPED, NULL, 0, d.reason);
-		return d.impossible ? FAILED : SKIPPED;
+		report(r, b, d.impossible || d.unsettled ? FAILED : SKIPPED, NULL, 0, d.reason);
+		return d.impossible || d.unsettled ? FAILED : SKIPPED;
 	}
 	action = mo_online_type_word(d.type);
 	if (e == 0 || e == -EALREADY) {
@@ -378,12 +378,13 @@ static void __attribute__((noreturn)) online_usage(FILE *out)
 }
 
 /*
- * The rule's fast path: one block, and the ratio from /proc/zoneinfo, as
- * the kernel counts it, instead of a scan of every block per event.  False
- * when that cannot be done (no zoneinfo, as in most fixture trees): scan.
+ * The rule's fast path: one block, instead of a scan of every block per
+ * event, when its zone needs no budget (a rule or --zone says which).  zone
+ * auto needs what only a scan tells: the block's group, and which kernel
+ * memory was there at boot.  False when a scan is needed.
  */
-static bool read_one_for_udev(struct control *ctl, int argc, char **argv,
-			      struct mo_memory **mem, struct mo_usage *u)
+static bool read_one_for_udev(struct control *ctl, const struct mo_policy *p, int argc,
+			      char **argv, struct mo_memory **mem, struct mo_usage *u)
 {
 	unsigned long id;
 	int r;
@@ -399,6 +400,11 @@ static bool read_one_for_udev(struct control *ctl, int argc, char **argv,
 		     mo_sys_dir(ctl->ctx));
 	if (r < 0)
 		return false; /* the scan says what is wrong, in its words */
+	if (mo_policy_needs_budget(p, &(*mem)->blocks[0], MO_CHOICE__MAX)) {
+		mo_memory_free(*mem);
+		*mem = NULL;
+		return false;
+	}
 	report_bad_blocks(ctl, *mem);
 	return true;
 }
@@ -506,9 +512,9 @@ int cmd_online(struct control *ctl, int argc, char **argv)
 
 	p = load_policy(ctl);
 	/* The rule's one block: one read, not a scan (read_one_for_udev). */
-	if (!udev || !read_one_for_udev(ctl, argc - optind, argv + optind, &r.mem, &u)) {
+	if (!udev || !read_one_for_udev(ctl, p, argc - optind, argv + optind, &r.mem, &u)) {
 		r.mem = scan_memory(ctl, MO_SCAN_SOURCE);
-		mo_usage_from_memory(r.mem, &u);
+		mo_usage_read(ctl->ctx, r.mem, &u);
 	}
 	r.selected = calloc(r.mem->n_blocks + 1, sizeof(bool));
 	if (!r.selected)

@@ -24,6 +24,7 @@ struct summary {
 	struct tally zone[ZONE_ROWS];
 	struct node_tally node[MO_MAX_NODES + 1]; /* last: blocks without a node */
 	struct mo_usage usage;
+	struct mo_usage budget; /* what zone auto decides on (mo_usage_read) */
 	bool have_nodes;
 };
 
@@ -33,12 +34,13 @@ static void add(struct tally *t, uint64_t bytes)
 	t->bytes += bytes;
 }
 
-static void summarize(const struct mo_memory *mem, struct summary *s)
+static void summarize(struct mo_ctx *ctx, const struct mo_memory *mem, struct summary *s)
 {
 	uint64_t bs = mem->block_size;
 
 	memset(s, 0, sizeof(*s));
 	mo_usage_from_memory(mem, &s->usage);
+	mo_usage_read(ctx, mem, &s->budget);
 	for (size_t i = 0; i < mem->n_blocks; i++) {
 		const struct mo_block *b = &mem->blocks[i];
 		int node = b->node >= 0 && b->node < MO_MAX_NODES ? b->node : MO_MAX_NODES;
@@ -102,6 +104,66 @@ static long long ratio_percent(uint64_t movable, uint64_t kernel)
 	if (!kernel)
 		return -1;
 	return (long long)(((unsigned __int128)movable * 100 + kernel / 2) / kernel);
+}
+
+/*
+ * zone auto is the kernel's auto-movable policy, computed by memonline: the
+ * budget of memory outside any group, for the system (node -1) and each node.
+ */
+#define SEMANTICS "kernel-auto-movable"
+
+static bool budget_of(const struct summary *s, const struct mo_policy *p, int node,
+		      struct mo_budget *b, uint64_t *left)
+{
+	if (node >= 0 && (node >= MO_MAX_NODES || (!s->node[node].kernel.n &&
+						  !s->node[node].movable.n)))
+		return false;
+	if (mo_policy_budget(p, &s->budget, node, b) < 0)
+		return false;
+	*left = b->limit > b->movable ? b->limit - b->movable : 0;
+	return true;
+}
+
+static void budget_json(struct json *j, const struct summary *s, const struct mo_policy *p)
+{
+	json_array(j, "budget");
+	for (int n = -1; n < MO_MAX_NODES; n++) {
+		struct mo_budget b;
+		uint64_t left;
+
+		if (!budget_of(s, p, n, &b, &left))
+			continue;
+		json_object(j, NULL);
+		if (n >= 0)
+			json_int(j, "node", n);
+		else
+			json_null(j, "node");
+		json_u64(j, "movable", b.movable);
+		json_u64(j, "limit", b.limit);
+		json_u64(j, "left", left);
+		json_close(j, '}');
+	}
+	json_close(j, ']');
+}
+
+static void budget_text(const struct summary *s, const struct mo_policy *p)
+{
+	printf("Zone auto:           the kernel's auto-movable policy, computed by memonline\n");
+	for (int n = -1; n < MO_MAX_NODES; n++) {
+		char m[32], l[32], f[32], who[32] = "Movable budget:";
+		struct mo_budget b;
+		uint64_t left;
+
+		if (!budget_of(s, p, n, &b, &left) || (n >= 0 && !mo_policy_numa_aware(p)))
+			continue;
+		if (n >= 0)
+			snprintf(who, sizeof(who), "  node %d:", n);
+		mo_size_human(b.movable, m, sizeof(m));
+		mo_size_human(b.limit, l, sizeof(l));
+		mo_size_human(left, f, sizeof(f));
+		printf("%-21s%s left (movable %s of %s, %u%% of early kernel memory)\n", who,
+		       f, m, l, mo_policy_ratio(p));
+	}
 }
 
 /* What status shows beyond the blocks: the hypervisor, its balloon, the drivers. */
@@ -267,7 +329,9 @@ static void print_json(const struct mo_memory *mem, const struct summary *s,
 	json_str(&j, "auto_online", mo_policy_auto_online(p) == MO_AUTO_CORRECT ?
 					    "correct" : "step-aside");
 	config_json(&j, p);
+	json_str(&j, "semantics", SEMANTICS);
 	json_close(&j, '}');
+	budget_json(&j, s, p);
 
 	json_object(&j, "blocks");
 	json_u64(&j, "total", mem->n_blocks);
@@ -464,6 +528,7 @@ static void print_text(const struct mo_memory *mem, const struct summary *s,
 	       mo_policy_numa_aware(p) ? "yes" : "no",
 	       mo_policy_auto_online(p) == MO_AUTO_CORRECT ? "correct" : "step-aside");
 	config_text(p);
+	budget_text(s, p);
 	balloon_text(&x->virt, &x->balloon);
 	drivers_text(x->drivers);
 	printf("\n");
@@ -546,11 +611,11 @@ int cmd_status(struct control *ctl, int argc, char **argv)
 	p = load_policy(ctl);
 	if (prometheus)
 		return status_prometheus(ctl, p);
-	mem = scan_memory(ctl, MO_SCAN_ONLINE_ZONES);
+	mem = scan_memory(ctl, MO_SCAN_ONLINE_ZONES | MO_SCAN_SOURCE);
 	s = malloc(sizeof(*s));
 	if (!s)
 		errx(EXIT_FAIL, "out of memory");
-	summarize(mem, s);
+	summarize(ctl->ctx, mem, s);
 	balloon_observe(ctl, mem, true, &x.balloon);
 	if (x.balloon.err && x.balloon.err != -ENODEV)
 		warnx("%s/%s: %s, ignoring the balloon", mo_sys_dir(ctl->ctx),

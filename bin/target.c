@@ -193,7 +193,7 @@ static uint64_t online_new_blocks(struct wait *w, struct mo_memory *mem)
 	struct mo_usage u;
 	uint64_t waiting = 0;
 
-	mo_usage_from_memory(mem, &u);
+	mo_usage_read(w->ctl->ctx, mem, &u);
 	for (size_t i = 0; i < mem->n_blocks; i++) {
 		struct mo_block *b = &mem->blocks[i];
 		struct mo_decision d;
@@ -214,6 +214,10 @@ static uint64_t online_new_blocks(struct wait *w, struct mo_memory *mem)
 		}
 		e = mo_block_online_by_policy(w->ctl->ctx, w->policy, mem->block_size, &u,
 					      MO_CHOICE__MAX, false, b, &d);
+		if (e == -EAGAIN) {
+			waiting++; /* not linked to its node yet: next round */
+			continue;
+		}
 		if (d.skip) {
 			if (tries && !*tries)
 				say(w, "memory%lu: skipped (%s)", b->id, d.reason);

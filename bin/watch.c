@@ -69,6 +69,9 @@ enum {
 	S_ADDED = 1 << 6,   /* hot-added while we watched: not boot memory */
 	S_AWAIT_ONLINE = 1 << 7, /* auto-online correct: the kernel is to online it */
 	S_SETTLED = 1 << 8, /* auto-online correct: checked, moved at most once */
+	S_BOOT = 1 << 9,    /* boot memory: counts as early kernel memory */
+	S_STATIC = 1 << 10, /* in a static memory group (a DIMM): .group */
+	S_DYNAMIC = 1 << 11, /* in a dynamic memory group (virtio-mem): .group */
 };
 
 struct slot {
@@ -76,6 +79,7 @@ struct slot {
 	uint64_t ino;	/* of memoryN/: a block added again gets a new one */
 	uint64_t since; /* when onlining it became our job, for the time taken */
 	uint64_t due;	/* next try */
+	uint64_t group; /* its memory group's id, with S_STATIC or S_DYNAMIC */
 	int32_t node;
 	uint16_t flags;
 	uint8_t tries;
@@ -294,6 +298,19 @@ static void set_state_flags(struct slot *s, const struct mo_block *b)
 		s->node = b->node;
 }
 
+/* Where its memory came from, once a scan or a batch has classified it. */
+static void set_source_flags(struct slot *s, const struct mo_block *b)
+{
+	s->flags &= ~(S_BOOT | S_STATIC | S_DYNAMIC);
+	if (b->source == MO_SOURCE_BOOT)
+		s->flags |= S_BOOT;
+	if (b->group == MO_GROUP_STATIC)
+		s->flags |= S_STATIC;
+	else if (b->group == MO_GROUP_DYNAMIC)
+		s->flags |= S_DYNAMIC;
+	s->group = b->group_id;
+}
+
 static void stop_retrying(struct watch *w, struct slot *s)
 {
 	if (s->flags & S_RETRY)
@@ -302,15 +319,30 @@ static void stop_retrying(struct watch *w, struct slot *s)
 	s->tries = 0;
 }
 
+/* What a scan would count, from the table, refined by /proc/zoneinfo. */
 static void usage_from_table(const struct watch *w, struct mo_usage *u)
 {
 	memset(u, 0, sizeof(*u));
 	for (size_t i = 0; i < w->t.cap; i++) {
 		const struct slot *s = &w->t.slots[i];
+		struct mo_block b = {
+			.id = s->id, .node = s->node,
+			.state = s->flags & S_ONLINE ? MO_STATE_ONLINE : MO_STATE_OFFLINE,
+			.source = s->flags & S_BOOT ? MO_SOURCE_BOOT : MO_SOURCE_UNKNOWN,
+			.group = s->flags & S_STATIC	? MO_GROUP_STATIC
+				 : s->flags & S_DYNAMIC ? MO_GROUP_DYNAMIC
+							: MO_GROUP_NONE,
+			.group_id = s->group,
+		};
 
-		if ((s->flags & (S_USED | S_ONLINE)) == (S_USED | S_ONLINE))
-			mo_usage_add(u, s->node, s->flags & S_MOVABLE, w->block_size);
+		if (!(s->flags & S_USED))
+			continue;
+		u->numa |= s->node >= 0;
+		mo_usage_add_member(u, &b, w->block_size);
+		if (s->flags & S_ONLINE)
+			mo_usage_add_block(u, &b, s->flags & S_MOVABLE, w->block_size);
 	}
+	mo_usage_refine(w->ctx, u);
 }
 
 static void usage_remove(struct mo_usage *u, int node, bool movable, uint64_t size)
@@ -423,6 +455,10 @@ static void online_block(struct watch *w, struct slot *s, struct mo_block *b,
 	r = mo_block_online_by_policy(w->ctx, w->policy, w->block_size, u, MO_CHOICE__MAX,
 				      false, b, &d);
 	set_state_flags(s, b);
+	if (r == -EAGAIN) {
+		failed(w, s, "online", r);
+		return;
+	}
 	if (d.skip) {
 		say(w, LOG_INFO, "memory%lu: left offline (%s)", b->id, d.reason);
 		stop_retrying(w, s);
@@ -620,6 +656,14 @@ static void process_queue(struct watch *w)
 	if (!n)
 		return;
 	mo_blocks_read_source(w->ctx, w->block_size, w->batch, n);
+	for (size_t i = 0; i < n; i++) {
+		struct slot *s = find(&w->t, w->batch[i].id);
+
+		if (s) {
+			set_source_flags(s, &w->batch[i]);
+			set_state_flags(s, &w->batch[i]);
+		}
+	}
 	usage_from_table(w, &u);
 	for (size_t i = 0; i < n; i++)
 		handle_block(w, &w->batch[i], &u);
@@ -713,7 +757,7 @@ static int rescan(struct watch *w, bool coldplug)
 	w->block_size = mem->block_size;
 	check_owner(w);
 	w->gen++;
-	mo_usage_from_memory(mem, &u);
+	mo_usage_read(w->ctx, mem, &u);
 	for (size_t i = 0; i < mem->n_blocks; i++) {
 		struct mo_block *b = &mem->blocks[i];
 		uint64_t ino = 0;
@@ -742,8 +786,13 @@ static int rescan(struct watch *w, bool coldplug)
 		s->ino = ino;
 		s->gen = w->gen;
 		set_state_flags(s, b);
+		set_source_flags(s, b);
 		if (!fresh)
 			continue;
+		if (b->error == -EAGAIN) {
+			failed(w, s, "online", b->error); /* its node link comes soon */
+			continue;
+		}
 		if (b->error) {
 			say(w, LOG_ERR,
 			    "%s/devices/system/memory/memory%lu/%s: %s, ignoring block",

@@ -2,6 +2,7 @@
 /* Applying a decision: one write to memoryN/state, then read it back. */
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "internal.h"
 
@@ -46,12 +47,23 @@ int mo_block_online_by_policy(struct mo_ctx *ctx, const struct mo_policy *p,
 {
 	int r;
 
+	/*
+	 * Its node first: node rules and the node's budget need it, and the
+	 * kernel links a block to its node after the add event.
+	 */
+	if (!dry_run && b->state == MO_STATE_OFFLINE && mo_block_check_settled(ctx, b) < 0) {
+		*d = (struct mo_decision){ .skip = true, .unsettled = true };
+		snprintf(d->reason, sizeof(d->reason), "not linked to its node yet");
+		return -EAGAIN;
+	}
 	mo_policy_decide(p, b, block_size, u, forced, d);
+	if (d->unsettled)
+		return -EAGAIN;
 	if (d->skip)
 		return 0;
 	if (dry_run) {
 		/* Count it as if done, so the ratio evolves as it would for real. */
-		mo_usage_add(u, b->node, d->type == MO_ONLINE_MOVABLE ||
+		mo_usage_add_block(u, b, d->type == MO_ONLINE_MOVABLE ||
 			     (d->type == MO_ONLINE_DEFAULT && b->zone == MO_ZONE_MOVABLE),
 			     block_size);
 		return 0;
@@ -62,6 +74,6 @@ int mo_block_online_by_policy(struct mo_ctx *ctx, const struct mo_policy *p,
 		(void)mo_source_remember(ctx, b);
 	/* Count the zone the kernel really chose, read back from valid_zones. */
 	if (r == 0 || r == -EALREADY)
-		mo_usage_add(u, b->node, b->have_zones && b->zone == MO_ZONE_MOVABLE, block_size);
+		mo_usage_add_block(u, b, b->have_zones && b->zone == MO_ZONE_MOVABLE, block_size);
 	return r;
 }

@@ -75,6 +75,7 @@ void mo_chomp(char *s, size_t *len);
 struct mo_iomem_range {
 	uint64_t start, last;
 	enum mo_source source;
+	uint64_t device; /* the device's resource that holds it: start + 1 */
 };
 struct mo_iomem {
 	size_t n;

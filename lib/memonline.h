@@ -126,6 +126,19 @@ void mo_size_human(uint64_t bytes, char *buf, size_t size);
 
 /* ---- The model ------------------------------------------------------- */
 
+/*
+ * The kernel's memory groups (mm/memory_hotplug.c, since 5.15), which its
+ * auto-movable policy decides by: a static group is one ACPI memory device
+ * (a DIMM, its blocks share firmware_node) or one dax kmem device, decided
+ * as a whole; a dynamic group is one virtio-mem device (its blocks share the
+ * device's /proc/iomem resource), decided per block.
+ */
+enum mo_group {
+	MO_GROUP_NONE,
+	MO_GROUP_STATIC,
+	MO_GROUP_DYNAMIC,
+};
+
 struct mo_block {
 	unsigned long id;      /* N of memoryN; phys_index is the same number */
 	enum mo_state state;
@@ -134,6 +147,8 @@ struct mo_block {
 	int zone;              /* online: its zone; offline: the kernel's default; -1 */
 	int node;              /* -1 when the block has no node link (yet) */
 	enum mo_source source;
+	enum mo_group group;   /* set with source */
+	uint64_t group_id;     /* which group of its kind; 0 with MO_GROUP_NONE */
 	int error;             /* -errno reading bad_attr: the block is unusable */
 	const char *bad_attr;  /* "state" or "valid_zones" */
 };
@@ -282,18 +297,55 @@ int mo_monitor_receive(struct mo_monitor *m, struct mo_event *ev);
 
 /* The kernel allows up to 1 << CONFIG_NODES_SHIFT, at most 10 bits. */
 #define MO_MAX_NODES 1024
+/* Groups beyond this many are decided as memory without a group. */
+#define MO_MAX_GROUPS 256
+
+/* One memory group, as the kernel accounts it (struct memory_group). */
+struct mo_group_usage {
+	enum mo_group kind;
+	uint64_t id;
+	int node;                 /* of its first block seen; -1 unknown */
+	uint64_t size;            /* bytes of every block it has */
+	uint64_t kernel, movable; /* online bytes, by zone */
+	unsigned offline_zones;   /* valid_zones every offline block shares */
+};
 
 struct mo_usage {
 	uint64_t movable, kernel;                 /* online bytes, all nodes */
 	uint64_t node_movable[MO_MAX_NODES];
 	uint64_t node_kernel[MO_MAX_NODES];
+	/*
+	 * Kernel-zone memory present since boot (the kernel's
+	 * present_early_pages): kernel memory hot-added later buys no movable
+	 * memory, except inside its own dynamic group.
+	 */
+	uint64_t early_kernel, node_early_kernel[MO_MAX_NODES];
+	/* CMA pages in kernel zones: the kernel counts them as movable. */
+	uint64_t cma, node_cma[MO_MAX_NODES];
+	uint64_t page_size;                       /* 0: 4096 */
+	bool numa;                                /* some block has a node */
+	size_t n_groups;
+	struct mo_group_usage groups[MO_MAX_GROUPS];
 };
 
+/*
+ * From the blocks: early kernel memory is every online kernel-zone block
+ * whose source is boot (no hot-add mark), whole blocks without holes.
+ */
 void mo_usage_from_memory(const struct mo_memory *mem, struct mo_usage *u);
 /*
- * The same from /proc/zoneinfo (zone present pages, as the kernel counts):
- * one read, where a scan reads every block.  -EINVAL for a file that is
- * not zoneinfo, -ENOENT without one (most fixture trees).
+ * The same, then present and CMA pages from /proc/zoneinfo, as the kernel
+ * counts them: early kernel memory is the kernel zones' present pages less
+ * the hot-added blocks online in them.  Without zoneinfo (most fixture
+ * trees), the blocks' count stands.
+ */
+void mo_usage_read(struct mo_ctx *ctx, const struct mo_memory *mem, struct mo_usage *u);
+/* The second step alone, over usage counted from blocks; -errno of zoneinfo. */
+int mo_usage_refine(struct mo_ctx *ctx, struct mo_usage *u);
+/*
+ * From /proc/zoneinfo alone (zone present pages, as the kernel counts):
+ * one read, where a scan reads every block; all kernel memory counts as
+ * early.  -EINVAL for a file that is not zoneinfo, -ENOENT without one.
  */
 int mo_usage_from_zoneinfo(struct mo_ctx *ctx, struct mo_usage *u);
 int mo_zoneinfo_parse(const char *text, uint64_t page_size, struct mo_usage *u);
@@ -318,8 +370,13 @@ void mo_zone_spans_free(struct mo_zone_spans *spans);
 /* The one zone of node that spans pfns [start, start+nr), or -1: none or several. */
 int mo_zone_spans_zone(const struct mo_zone_spans *spans, int node, uint64_t start_pfn,
 		       uint64_t nr_pages);
-/* Account one block of size bytes coming online in zone (or going away). */
+/* Account size bytes coming online in a zone (or going away), by node only. */
 void mo_usage_add(struct mo_usage *u, int node, bool movable, uint64_t size);
+/* Account block b as a member of its group (online or not). */
+void mo_usage_add_member(struct mo_usage *u, const struct mo_block *b, uint64_t size);
+/* Account block b coming online: by node, in its group, and as early memory. */
+void mo_usage_add_block(struct mo_usage *u, const struct mo_block *b, bool movable,
+			uint64_t size);
 
 /* ---- The zone policy ------------------------------------------------- */
 
@@ -384,13 +441,36 @@ const struct mo_rule *mo_policy_rule(const struct mo_policy *p, size_t i);
 struct mo_decision {
 	enum mo_online_type type; /* meaningful unless skip */
 	bool skip;
-	bool impossible;          /* skipped: the forced zone is not valid here */
+	bool impossible;          /* skipped: the zone is not valid for it, or its group */
+	bool unsettled;           /* skipped: not linked to its node yet, try again */
 	char reason[256];
 };
 
 /*
+ * The auto-movable budget on node (-1: the whole system), as the kernel
+ * checks it for memory outside any group (auto_movable_can_online_movable):
+ * movable memory, outside dynamic groups, against ratio% of early kernel
+ * memory less what dynamic groups need.  -ENOENT for a node not in u.
+ */
+struct mo_budget {
+	uint64_t movable; /* bytes counted against the limit */
+	uint64_t limit;   /* bytes: ratio% of early kernel memory, as the kernel rounds */
+};
+int mo_policy_budget(const struct mo_policy *p, const struct mo_usage *u, int node,
+		     struct mo_budget *ret);
+/* The choice applies the budget: zone auto, by rule or by default. */
+bool mo_policy_needs_budget(const struct mo_policy *p, const struct mo_block *b,
+			    enum mo_choice forced);
+
+/*
  * Decide where one offline block goes, from facts only: no I/O.
  * forced is a choice given on the command line, or MO_CHOICE__MAX for none.
+ * zone auto is the kernel's auto-movable policy (mm/memory_hotplug.c,
+ * auto_movable_zone_for_pfn): u must hold b's group (mo_usage_add_member).
+ * A static group (a DIMM) goes one way as a whole: a choice that is not
+ * valid for every offline block of it, or that would split it, is skipped
+ * as impossible.  On a NUMA system a block without its node is skipped as
+ * unsettled, never judged without its node's budget.
  */
 void mo_policy_decide(const struct mo_policy *p, const struct mo_block *b,
 		      uint64_t block_size, const struct mo_usage *u,
@@ -412,7 +492,8 @@ int mo_block_set_state(struct mo_ctx *ctx, struct mo_block *b, enum mo_online_ty
  * dry_run or the decision is skip) mo_block_set_state(), then account the
  * block in *u so the next decision sees it.  Every onliner (online, target
  * --wait, watch) goes through here, so they cannot drift apart.
- * Returns 0 (onlined, or skipped: see d->skip), -EALREADY when another agent
+ * Returns 0 (onlined, or skipped: see d->skip), -EAGAIN when the block is
+ * not linked to its node yet (d->unsettled: try again), -EALREADY when another agent
  * onlined it first, or the error of mo_block_set_state().  *d is always set.
  */
 int mo_block_online_by_policy(struct mo_ctx *ctx, const struct mo_policy *p,

@@ -5,6 +5,9 @@
  *   and dax kmem ("System RAM (kmem)") at any depth;
  * - an ACPI memory device links its blocks to itself (memoryN/firmware_node,
  *   drivers/acpi/acpi_memhotplug.c);
+ * the same marks give the kernel's memory groups: the blocks of one DIMM
+ * share its firmware_node, those of one virtio-mem or dax device share the
+ * device's resource, the parent of their "System RAM (...)" ones;
  * - the Xen balloon and Hyper-V add plain "System RAM": the hypervisor tells
  *   them apart, but only while the block is offline; once online it looks
  *   like boot memory, so memonline writes down the source of each block it
@@ -20,6 +23,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,8 +43,12 @@ static const struct {
 	{ "System RAM (kmem)", MO_SOURCE_KMEM },
 };
 
+/* Nesting is two spaces a level (kernel/resource.c, r_show()). */
+#define IOMEM_DEPTH 8
+
 int mo_iomem_parse(const char *text, struct mo_iomem *io)
 {
+	uint64_t parents[IOMEM_DEPTH] = { 0 };
 	const char *line = text;
 
 	io->n = 0;
@@ -48,6 +56,7 @@ int mo_iomem_parse(const char *text, struct mo_iomem *io)
 		const char *end = strchr(line, '\n');
 		const char *sep = strstr(line, " : ");
 		unsigned long long start, last;
+		size_t depth;
 		char *p;
 
 		if (!end)
@@ -56,8 +65,9 @@ int mo_iomem_parse(const char *text, struct mo_iomem *io)
 			const char *name = sep + 3;
 			size_t len = end - name;
 
-			while (*line == ' ')
-				line++;
+			for (depth = 0; *line == ' '; line++)
+				depth++;
+			depth /= 2;
 			errno = 0;
 			start = strtoull(line, &p, 16);
 			if (errno || p == line || *p != '-')
@@ -65,6 +75,8 @@ int mo_iomem_parse(const char *text, struct mo_iomem *io)
 			last = strtoull(p + 1, &p, 16);
 			if (errno || p == line || p != sep || last < start)
 				return -EINVAL;
+			if (depth < IOMEM_DEPTH)
+				parents[depth] = start;
 			/* Without CAP_SYS_ADMIN every address reads 0: no information. */
 			for (size_t i = 0; last && i < ARRAY_SIZE(iomem_names); i++) {
 				if (strlen(iomem_names[i].name) != len ||
@@ -75,6 +87,8 @@ int mo_iomem_parse(const char *text, struct mo_iomem *io)
 				io->ranges[io->n++] = (struct mo_iomem_range){
 					.start = start, .last = last,
 					.source = iomem_names[i].source,
+					.device = (depth && depth <= IOMEM_DEPTH
+							   ? parents[depth - 1] : start) + 1,
 				};
 			}
 		} else if (end != line) {
@@ -179,19 +193,42 @@ static enum mo_source remembered(int records, const struct mo_block *b)
 	return s < 0 ? MO_SOURCE_BOOT : s;
 }
 
+/* FNV-1a: the group of a DIMM is the ACPI device its firmware_node names. */
+static uint64_t hash(const char *s, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ull;
+	return h | 1;
+}
+
 static enum mo_source classify(int memfd, int records, const struct mo_iomem *io,
-			       enum hypervisor hv, uint64_t block_size,
-			       const struct mo_block *b)
+			       enum hypervisor hv, uint64_t block_size, struct mo_block *b)
 {
 	uint64_t start = (uint64_t)b->id * block_size, last = start + block_size - 1;
-	char path[64], link[8];
+	char path[64], link[PATH_MAX];
+	ssize_t n;
 
-	for (size_t i = 0; i < io->n; i++)
-		if (io->ranges[i].start <= last && io->ranges[i].last >= start)
-			return io->ranges[i].source;
+	b->group = MO_GROUP_NONE;
+	b->group_id = 0;
+	for (size_t i = 0; i < io->n; i++) {
+		const struct mo_iomem_range *r = &io->ranges[i];
+
+		if (r->start > last || r->last < start)
+			continue;
+		/* dax kmem registers a static group, virtio-mem a dynamic one. */
+		b->group = r->source == MO_SOURCE_KMEM ? MO_GROUP_STATIC : MO_GROUP_DYNAMIC;
+		b->group_id = r->device;
+		return r->source;
+	}
 	snprintf(path, sizeof(path), "memory%lu/firmware_node", b->id);
-	if (readlinkat(memfd, path, link, sizeof(link)) >= 0)
+	n = readlinkat(memfd, path, link, sizeof(link));
+	if (n >= 0) {
+		b->group = MO_GROUP_STATIC;
+		b->group_id = hash(link, n);
 		return MO_SOURCE_DIMM;
+	}
 	if (b->state == MO_STATE_ONLINE)
 		return remembered(records, b);
 	snprintf(path, sizeof(path), "memory%lu/phys_device", b->id);

@@ -21,7 +21,7 @@
 /* zoneinfo is a few KiB per node; a larger file is not procfs. */
 #define ZONEINFO_MAX (4u << 20)
 
-enum zoneinfo_key { KEY_PRESENT, KEY_SPANNED, KEY_START_PFN };
+enum zoneinfo_key { KEY_PRESENT, KEY_SPANNED, KEY_START_PFN, KEY_CMA };
 
 static bool scan_key(const char *line, enum zoneinfo_key *key, unsigned long long *value)
 {
@@ -31,6 +31,8 @@ static bool scan_key(const char *line, enum zoneinfo_key *key, unsigned long lon
 		*key = KEY_SPANNED;
 	else if (sscanf(line, " start_pfn: %llu", value) == 1)
 		*key = KEY_START_PFN;
+	else if (sscanf(line, " cma %llu", value) == 1)
+		*key = KEY_CMA; /* CONFIG_CMA */
 	else
 		return false;
 	return true;
@@ -90,14 +92,22 @@ static int add_present(void *data, int node, int zone, enum zoneinfo_key key,
 {
 	struct usage_walk *w = data;
 
-	if (key != KEY_PRESENT)
+	if (key != KEY_PRESENT && key != KEY_CMA)
 		return 0;
 	if (pages > UINT64_MAX / w->page_size)
 		return -EINVAL;
 	/* ZONE_DEVICE memory is never onlined through memory blocks. */
-	if (zone != MO_ZONE_DEVICE)
+	if (zone == MO_ZONE_DEVICE)
+		return 0;
+	if (key == KEY_PRESENT) {
 		mo_usage_add(&w->acc, node, zone == MO_ZONE_MOVABLE,
 			     (uint64_t)pages * w->page_size);
+	} else if (zone != MO_ZONE_MOVABLE) {
+		/* CMA pages sit in kernel zones but are movable. */
+		w->acc.cma += (uint64_t)pages * w->page_size;
+		if (node < MO_MAX_NODES)
+			w->acc.node_cma[node] += (uint64_t)pages * w->page_size;
+	}
 	return 0;
 }
 
@@ -108,7 +118,52 @@ int mo_zoneinfo_parse(const char *text, uint64_t page_size, struct mo_usage *u)
 
 	if (r < 0)
 		return r;
+	/* Read alone, zoneinfo cannot tell boot memory: all of it counts as early. */
+	w.acc.page_size = page_size;
+	w.acc.early_kernel = w.acc.kernel;
+	memcpy(w.acc.node_early_kernel, w.acc.node_kernel, sizeof(w.acc.node_kernel));
+	for (int n = 1; n < MO_MAX_NODES; n++)
+		w.acc.numa |= w.acc.node_kernel[n] + w.acc.node_movable[n] > 0;
 	*u = w.acc;
+	return 0;
+}
+
+static uint64_t minus(uint64_t a, uint64_t b)
+{
+	return a > b ? a - b : 0;
+}
+
+void mo_usage_read(struct mo_ctx *ctx, const struct mo_memory *mem, struct mo_usage *u)
+{
+	mo_usage_from_memory(mem, u);
+	mo_usage_refine(ctx, u);
+}
+
+int mo_usage_refine(struct mo_ctx *ctx, struct mo_usage *u)
+{
+	struct mo_usage *zi = malloc(sizeof(*zi));
+	int r;
+
+	if (!zi)
+		return -ENOMEM;
+	r = mo_usage_from_zoneinfo(ctx, zi);
+	if (r < 0) {
+		free(zi);
+		return r;
+	}
+	/* Hot-added kernel memory is whole blocks: present less those is early. */
+	u->early_kernel = minus(zi->kernel, minus(u->kernel, u->early_kernel));
+	for (int n = 0; n < MO_MAX_NODES; n++)
+		u->node_early_kernel[n] = minus(zi->node_kernel[n],
+						minus(u->node_kernel[n], u->node_early_kernel[n]));
+	u->kernel = zi->kernel;
+	u->movable = zi->movable;
+	u->cma = zi->cma;
+	memcpy(u->node_kernel, zi->node_kernel, sizeof(u->node_kernel));
+	memcpy(u->node_movable, zi->node_movable, sizeof(u->node_movable));
+	memcpy(u->node_cma, zi->node_cma, sizeof(u->node_cma));
+	u->page_size = zi->page_size;
+	free(zi);
 	return 0;
 }
 
