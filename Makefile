@@ -102,7 +102,7 @@ check: deps check-suites
 # minute idle; tests/qemu/README.md.  The host only runs QEMU.
 check-qemu: $(O)/memonline
 	MEMONLINE=$(abspath $(O)/memonline) $(PROVE) tests/qemu/run tests/qemu/run-xen \
-		tests/qemu/run-xen-domu
+		tests/qemu/run-xen-domu tests/qemu/run-differential
 
 # The .deb as installed, not the build tree: scripts/build-deb, then the udev
 # rule and daemon scenarios run the package's /usr/bin/memonline, its

@@ -285,12 +285,18 @@ static enum outcome online_one(struct run *r, const struct mo_policy *p, struct 
 
 	/* Just added: the kernel links it to its node within moments. */
 	if (b->error == -EAGAIN && !r->dry_run) {
+		enum mo_group group = b->group;
+
 		e = mo_block_wait_settled(r->ctl->ctx, b, SETTLE_MS);
 		if (e < 0) {
 			report(r, b, FAILED, NULL, e, explain_state_error(e, false));
 			return FAILED;
 		}
 		b->error = 0;
+		/* Bound to its DIMM meanwhile: one member more of that group. */
+		mo_block_read_source(r->ctl->ctx, r->mem->block_size, b);
+		if (b->group != group)
+			mo_usage_add_member(u, b, r->mem->block_size);
 	}
 	if (b->error && b->error != -EAGAIN) {
 		report(r, b, FAILED, NULL, b->error, "its state could not be read");
@@ -355,6 +361,32 @@ static void online_size(struct run *r, const struct mo_policy *p, struct mo_usag
 	size_done(r, st, got);
 }
 
+/*
+ * A scan once the blocks just added are settled (linked to their node, a
+ * DIMM's bound to it), within SETTLE_MS: a block judged before would be
+ * judged without its node's budget or its DIMM (issue 15).  Blocks still
+ * unsettled then are waited for, and fail, one by one (online_one).
+ */
+static struct mo_memory *scan_settled(struct control *ctl, bool dry_run)
+{
+	struct mo_memory *mem = scan_memory(ctl, MO_SCAN_SOURCE);
+
+	for (unsigned waited = 0, step = 1; !dry_run && waited < SETTLE_MS; step *= 2) {
+		struct timespec ts = { .tv_nsec = step * 1000000L };
+		bool unsettled = false;
+
+		for (size_t i = 0; i < mem->n_blocks; i++)
+			unsettled |= mem->blocks[i].error == -EAGAIN;
+		if (!unsettled)
+			break;
+		nanosleep(&ts, NULL);
+		waited += step;
+		mo_memory_free(mem);
+		mem = scan_memory(ctl, MO_SCAN_SOURCE);
+	}
+	return mem;
+}
+
 static void __attribute__((noreturn)) online_usage(FILE *out)
 {
 	fputs("Usage:\n"
@@ -400,7 +432,9 @@ static bool read_one_for_udev(struct control *ctl, const struct mo_policy *p, in
 		     mo_sys_dir(ctl->ctx));
 	if (r < 0)
 		return false; /* the scan says what is wrong, in its words */
-	if (mo_policy_needs_budget(p, &(*mem)->blocks[0], MO_CHOICE__MAX)) {
+	/* A DIMM's block: the rest of its DIMM says whether a zone would split it. */
+	if (mo_policy_needs_budget(p, &(*mem)->blocks[0], MO_CHOICE__MAX) ||
+	    (*mem)->blocks[0].group == MO_GROUP_STATIC) {
 		mo_memory_free(*mem);
 		*mem = NULL;
 		return false;
@@ -513,7 +547,7 @@ int cmd_online(struct control *ctl, int argc, char **argv)
 	p = load_policy(ctl);
 	/* The rule's one block: one read, not a scan (read_one_for_udev). */
 	if (!udev || !read_one_for_udev(ctl, p, argc - optind, argv + optind, &r.mem, &u)) {
-		r.mem = scan_memory(ctl, MO_SCAN_SOURCE);
+		r.mem = scan_settled(ctl, r.dry_run);
 		mo_usage_read(ctl->ctx, r.mem, &u);
 	}
 	r.selected = calloc(r.mem->n_blocks + 1, sizeof(bool));

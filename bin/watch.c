@@ -602,9 +602,22 @@ static void handle_block(struct watch *w, struct mo_block *b, struct mo_usage *u
 
 /* ---- Batches ---- */
 
+static int usage_from_scan(struct watch *w, struct mo_usage *u)
+{
+	struct mo_memory *mem;
+	int r = mo_memory_scan(w->ctx, MO_SCAN_SOURCE, &mem);
+
+	if (r < 0)
+		return r;
+	mo_usage_read(w->ctx, mem, u);
+	mo_memory_free(mem);
+	return 0;
+}
+
 static void process_queue(struct watch *w)
 {
 	struct mo_usage u;
+	bool dimm = false;
 	size_t n = 0;
 
 	if (!w->n_queue)
@@ -663,8 +676,15 @@ static void process_queue(struct watch *w)
 			set_source_flags(s, &w->batch[i]);
 			set_state_flags(s, &w->batch[i]);
 		}
+		dimm |= w->batch[i].group == MO_GROUP_STATIC;
 	}
-	usage_from_table(w, &u);
+	/*
+	 * A DIMM is decided as a whole: its blocks not in this batch may not
+	 * be classified in the table yet, a scan knows them all.  DIMMs are
+	 * a few blocks; the storms of virtio-mem and Xen stay on the table.
+	 */
+	if (!dimm || usage_from_scan(w, &u) < 0)
+		usage_from_table(w, &u);
 	for (size_t i = 0; i < n; i++)
 		handle_block(w, &w->batch[i], &u);
 }

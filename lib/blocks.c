@@ -87,18 +87,21 @@ static int read_block(int memfd, struct mo_block *b, bool settled, struct zone_h
 	return 0;
 }
 
-/* The node link, read once: links do not go away while the block lives. */
+/*
+ * Settled: linked to its node (read once: links do not go away while the
+ * block lives), and not a DIMM's block waiting to be bound to its device,
+ * which would be judged without its group (issue 15).
+ */
 static bool block_settled(struct mo_ctx *ctx, struct mo_block *b)
 {
-	int node;
+	if (b->node < 0 && mo_numa(ctx)) {
+		int node = mo_block_read_node(ctx, b->id);
 
-	if (b->node >= 0 || !mo_numa(ctx))
-		return true;
-	node = mo_block_read_node(ctx, b->id);
-	if (node < 0)
-		return false;
-	b->node = node;
-	return true;
+		if (node < 0)
+			return false;
+		b->node = node;
+	}
+	return mo_block_has_firmware_node(ctx, b->id) || !mo_acpi_memory_binding(ctx);
 }
 
 int mo_block_refresh(struct mo_ctx *ctx, struct mo_block *b)
@@ -388,7 +391,7 @@ int mo_memory_scan(struct mo_ctx *ctx, unsigned flags, struct mo_memory **ret)
 	struct mo_zone_spans spans = { 0 };
 	int memfd = mo_memory_fd(ctx);
 	long page_size = sysconf(_SC_PAGESIZE);
-	bool numa, zones_file = false;
+	bool numa, binding, zones_file = false;
 	size_t kept = 0;
 	int r;
 
@@ -408,6 +411,7 @@ int mo_memory_scan(struct mo_ctx *ctx, unsigned flags, struct mo_memory **ret)
 	/* Nodes first: they tell which offline blocks are safe to read whole. */
 	read_nodes(ctx, mem);
 	numa = mo_numa(ctx);
+	binding = mo_acpi_memory_binding(ctx);
 	/* Without zoneinfo (most fixture trees), every block's valid_zones. */
 	if (page_size <= 0 || mo_zone_spans_read(ctx, &spans) < 0)
 		spans.n = 0;
@@ -421,8 +425,10 @@ int mo_memory_scan(struct mo_ctx *ctx, unsigned flags, struct mo_memory **ret)
 			.online_zone = zones_file ? span_zone(&spans, mem, b, numa, page_size) : -1,
 			.offline_zones = !(flags & MO_SCAN_ONLINE_ZONES),
 		};
+		bool settled = (!numa || b->node >= 0) &&
+			       (!binding || mo_block_has_firmware_node(ctx, b->id));
 
-		if (read_block_kept(memfd, b, !numa || b->node >= 0, hint) < 0)
+		if (read_block_kept(memfd, b, settled, hint) < 0)
 			continue;
 		zones_file |= b->have_zones;
 		mem->blocks[kept++] = *b;

@@ -195,9 +195,12 @@ int mo_block_refresh(struct mo_ctx *ctx, struct mo_block *b);
  * A block just added is not ready until the kernel has linked it to its
  * node (NUMA kernels; the link comes after the add event): before that,
  * reading its valid_zones can crash Linux 6.1 and its state must not be
- * written.  Scans and mo_block_refresh() report such an offline block with
+ * written.  Nor is a DIMM's block until the ACPI handler has bound the DIMM's
+ * blocks to it (firmware_node, after the node links): before that its
+ * group is unknown, and the kernel's auto-movable policy decides a DIMM as
+ * a whole.  Scans and mo_block_refresh() report such an offline block with
  * error -EAGAIN and no zones.  check: 0 or -EAGAIN, now; wait: a bounded
- * wait for the link, then a refresh.
+ * wait for the links, then a refresh (the caller classifies it again).
  */
 int mo_block_check_settled(struct mo_ctx *ctx, struct mo_block *b);
 int mo_block_wait_settled(struct mo_ctx *ctx, struct mo_block *b, unsigned timeout_ms);

@@ -245,6 +245,54 @@ static enum mo_source classify(int memfd, int records, const struct mo_iomem *io
 	}
 }
 
+/*
+ * The ACPI memory hotplug handler adds a DIMM's blocks (their add events go
+ * out, then the node links) and only then binds them to the device: the
+ * firmware_node links, and the device's physical_nodeN links, come last
+ * (drivers/acpi/acpi_memhotplug.c, acpi_memory_enable_device()).  Until
+ * then a DIMM's block cannot be told from memory without a group.  True
+ * while a present memory device has nothing bound.
+ */
+#define ACPI_DEVICES "bus/acpi/devices"
+#define ACPI_MEMORY_HID "PNP0C80:"
+
+bool mo_acpi_memory_binding(struct mo_ctx *ctx)
+{
+	DIR *d = mo_opendir_beneath(mo_sys_fd(ctx), ACPI_DEVICES);
+	bool binding = false;
+	struct dirent *de;
+
+	if (!d)
+		return false;
+	while (!binding && (de = readdir(d))) {
+		char path[NAME_MAX + 32], buf[MO_VALUE_MAX];
+		uint64_t sta;
+
+		if (strncmp(de->d_name, ACPI_MEMORY_HID, strlen(ACPI_MEMORY_HID)) != 0)
+			continue;
+		/*
+		 * _STA bit 0: present (ACPI 6.4, 6.3.7); an empty slot reads 0.
+		 * From the sysfs root: the entries are links to devices/.
+		 */
+		snprintf(path, sizeof(path), ACPI_DEVICES "/%s/status", de->d_name);
+		if (mo_read_attr(mo_sys_fd(ctx), path, buf, sizeof(buf)) < 0 ||
+		    mo_parse_u64(buf, 10, &sta) < 0 || !(sta & 1))
+			continue;
+		snprintf(path, sizeof(path), ACPI_DEVICES "/%s/physical_node", de->d_name);
+		binding = faccessat(mo_sys_fd(ctx), path, F_OK, AT_SYMLINK_NOFOLLOW) < 0;
+	}
+	closedir(d);
+	return binding;
+}
+
+bool mo_block_has_firmware_node(struct mo_ctx *ctx, unsigned long id)
+{
+	char path[64], link[8];
+
+	snprintf(path, sizeof(path), "memory%lu/firmware_node", id);
+	return readlinkat(mo_memory_fd(ctx), path, link, sizeof(link)) >= 0;
+}
+
 void mo_classify_sources(struct mo_ctx *ctx, struct mo_memory *mem)
 {
 	struct mo_iomem *io = calloc(1, sizeof(*io));

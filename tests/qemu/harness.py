@@ -109,7 +109,7 @@ class Scenario:
 
     def __init__(self, name, title, append="", memonline=True, vmem=False,
                  timeout=60, slots=4, xen=False, mem=512 * 2**20, bench=False,
-                 domu=None, script=None):
+                 domu=None, script=None, nodes=0, compare=None):
         self.name, self.title = name, title
         # domu: "pvh" or "pv". NAME boots dom0 (guest/xen-dom0-xl.sh), whose
         # xl starts a domU of that type running SCRIPT (default NAME).
@@ -119,6 +119,9 @@ class Scenario:
         self.timeout, self.slots = timeout, slots
         # Boot memory; bench: run only when named (make bench), never by default.
         self.mem, self.bench = mem, bench
+        # nodes: NUMA nodes sharing the boot memory equally (0: none);
+        # compare: the scenario whose zones (ZONES markers) this one's must equal.
+        self.nodes, self.compare = nodes, compare
 
 
 class Result:
@@ -126,6 +129,8 @@ class Result:
         self.failures = []   # text of each failed check, guest or host
         self.checks = []     # (ok, text) in order
         self.output = []     # @@MO:OUT lines
+        self.zones = {}      # step -> {block: zone}, from @@MO:ZONES
+        self.budget = {}     # step -> text, from @@MO:BUDGET
         self.timings = []    # (name, seconds)
         self.notes = []
 
@@ -166,7 +171,7 @@ class Guest:
         vmem_region = max(4 * 2**30, self.vmem_bytes)
         maxmem = sc.mem + sc.slots * max(self.dimm_bytes, 2**30) + vmem_region
         append = (f"console=ttyS0 quiet loglevel=5 panic=-1 memhp_default_state=offline "
-                  f"{sc.append} mo_scenario={sc.name} mo_dimm_bytes={self.dimm_bytes} "
+                  f"{sc.append} mo_scenario={sc.script} mo_dimm_bytes={self.dimm_bytes} "
                   f"mo_vmem_bytes={self.vmem_bytes}")
         cmd = ["qemu-system-x86_64", "-M", "pc", "-accel", "tcg",
                "-m", f"{sc.mem // 2**20}M,slots={sc.slots},maxmem={maxmem // 2**20}M",
@@ -175,6 +180,9 @@ class Guest:
                "-kernel", self.kernel, "-initrd", self.initrd, "-append", append,
                "-serial", "file:" + self.serial,
                "-qmp", f"unix:{self.qmp_path},server=on,wait=off"]
+        for n in range(sc.nodes):
+            cmd += ["-object", f"memory-backend-ram,id=ram{n},size={sc.mem // sc.nodes}",
+                    "-numa", f"node,nodeid={n},memdev=ram{n}"]
         if sc.vmem:
             cmd += ["-object", f"memory-backend-ram,id=vmem0,size={vmem_region}",
                     "-device", "virtio-mem-pci,id=vm0,memdev=vmem0,requested-size=0"]
@@ -278,6 +286,12 @@ class Guest:
             self.res.check(verdict == "ok", "guest: " + text)
         elif kind == "OUT":
             self.res.output.append(arg)
+        elif kind == "ZONES":
+            step, *pairs = arg.split()
+            self.res.zones[step] = dict(p.split("=", 1) for p in pairs)
+        elif kind == "BUDGET":
+            step, _, text = arg.partition(" ")
+            self.res.budget[step] = text
         elif kind == "TIME":
             if self.t_hotadd is None:
                 self.res.check(False, f"host: TIME {arg} before any hot-add")
@@ -302,14 +316,15 @@ class Guest:
         return {d["data"]["id"]: d for d in self.qmp.cmd("query-memory-devices")
                 if "id" in d.get("data", {})}
 
-    def req_dimm_add(self, name, size):
+    def req_dimm_add(self, name, size, node=None):
         size = parse_size(size)
         # reserve=false (MAP_NORESERVE): a DIMM larger than the host's memory
         # (the real-sysfs scan's 128G) is only ever touched in part.
         self.qmp.cmd("object-add", **{"qom-type": "memory-backend-ram",
                                       "id": "mem-" + name, "size": size, "reserve": False})
         self.t_hotadd = time.monotonic()
-        self.qmp.cmd("device_add", driver="pc-dimm", id=name, memdev="mem-" + name)
+        self.qmp.cmd("device_add", driver="pc-dimm", id=name, memdev="mem-" + name,
+                     **({} if node is None else {"node": int(node)}))
         self.dimms[name] = size
         dev = self._memory_devices().get(name)
         self.res.check(dev is not None and dev["data"]["size"] == size,
@@ -521,6 +536,30 @@ def main(doc, scenarios, xen=False):
             shutil.rmtree(workdir, ignore_errors=True)
 
 
+def compare_zones(res, ref, ref_name):
+    """Every block's zone after every step must be the reference's (the
+    kernel's own choice, in a differential pair); a difference names the
+    block, both zones and both budgets at that step."""
+    if ref is None:
+        res.check(False, f"host: {ref_name} did not run: nothing to compare with")
+        return
+    if not ref.zones or set(ref.zones) != set(res.zones):
+        res.check(False, f"host: steps differ: {ref_name} {sorted(ref.zones)}, "
+                  f"this run {sorted(res.zones)}")
+        return
+    for step in sorted(res.zones):
+        mine, theirs = res.zones[step], ref.zones[step]
+        diff = [b for b in sorted(set(mine) | set(theirs), key=int)
+                if mine.get(b) != theirs.get(b)]
+        for b in diff:
+            res.check(False, f"host: step {step}: memory{b}: {ref_name} {theirs.get(b)}, "
+                      f"this run {mine.get(b)}; budget then: {ref_name}: "
+                      f"{ref.budget.get(step)}; this run: {res.budget.get(step)}")
+        if not diff:
+            res.check(True, f"host: step {step}: the zones of all {len(mine)} hot-added "
+                      f"blocks are {ref_name}'s")
+
+
 def run_all(args, chosen, workdir, xen, bail):
     dimm_bytes = args.dimm_bytes
     kernel = os.path.join(args.cache, "kernel", "vmlinux")
@@ -598,6 +637,7 @@ def run_all(args, chosen, workdir, xen, bail):
         return initrds["dom0"]
 
     failed = 0
+    results = {}
     for i, sc in enumerate(chosen, 1):
         label = f"{i} - {sc.name}: {sc.title}"
         if sc.memonline and not have_memonline:
@@ -615,7 +655,9 @@ def run_all(args, chosen, workdir, xen, bail):
         if args.timeout:
             sc.timeout = args.timeout
         guest = Guest(sc, kernel, path, workdir, dimm_bytes, args.vmem_bytes, args.verbose)
-        res = guest.run()
+        res = results[sc.name] = guest.run()
+        if sc.compare:
+            compare_zones(res, results.get(sc.compare), sc.compare)
         print(f"{'ok' if res.ok else 'not ok'} {label}")
         failed += not res.ok
         for name, secs in res.timings:
