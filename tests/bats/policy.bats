@@ -61,17 +61,21 @@ virtio_mem_iomem() { # virtio_mem_iomem FIRST LAST: one device's blocks
 	assert_line --partial "its DIMM is partly in a kernel zone already"
 }
 
-@test "two nodes: each node's budget, a DIMM whole" {
+# 512M of boot memory on each of two nodes; DIMMs 1G@1, 1G@1, 512M@0.
+two_nodes_dimms() {
 	mkroot --firmware-node 8-15 --firmware-node 16-23 --firmware-node 24-27 \
 		0-3:online::0 4-7:online::1 8-23:offline::1 24-27:offline::0
+}
+
+@test "two nodes: each node's budget, a DIMM whole" {
+	two_nodes_dimms
 	run -0 mo online --all -v
 	assert_equal "$(zones 8 27)" MMMMMMMMKKKKKKKKMMMM
 	assert_line --partial "memory16: online Normal (zone auto: node 1 movable 1G + DIMM 1G > 1.5G"
 }
 
 @test "numa-aware no: the system's budget alone" {
-	mkroot --firmware-node 8-15 --firmware-node 16-23 --firmware-node 24-27 \
-		0-3:online::0 4-7:online::1 8-23:offline::1 24-27:offline::0
+	two_nodes_dimms
 	echo "numa-aware no" >"$CONF"
 	run -0 mo online --all
 	assert_equal "$(zones 8 27)" MMMMMMMMMMMMMMMMMMMM
