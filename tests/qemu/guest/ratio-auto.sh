@@ -11,9 +11,9 @@ start_watch -c /etc/memonline.conf || exit 1
 n=0
 for size in 256M 256M 512M; do
 	before=$(new_blocks)
+	want=$(($(count_new) + ${size%M} * 1048576 / block_bytes))
 	n=$((n + 1))
 	request dimm_add dimm$n $size
-	want=$(($(count_new) + ${size%M} * 1048576 / block_bytes))
 	check "dimm$n online" wait_until 30 all_new_online $want
 	eval "dimm$n=\"$(new_blocks | grep -vxF "${before:-none}" | tr '\n' ' ')\""
 done
