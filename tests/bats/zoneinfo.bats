@@ -11,17 +11,23 @@ overlapping_tree() {
 		13-15:offline 16-19:online:Movable:1 20:online:none 21:going-offline:Movable:1
 }
 
+without_budget() {
+	python3 -c 'import json, sys; d = json.load(sys.stdin); del d["budget"]; print(json.dumps(d))'
+}
+
 @test "zones from zoneinfo read the same as valid_zones, overlap and all" {
 	overlapping_tree
 	run -0 "$MEMONLINE" --sysroot "$ROOT" list --blocks -J
 	local spans=$output
+	# Not zone auto's budget: it counts zoneinfo's present pages where there
+	# are some (docs/zone-auto.md), and this zoneinfo leaves block 20 out.
 	run -0 "$MEMONLINE" --sysroot "$ROOT" status -J
-	local spans_status=$output
+	local spans_status=$(without_budget <<<"$output")
 	rm "$ROOT/proc/zoneinfo"
 	run -0 "$MEMONLINE" --sysroot "$ROOT" list --blocks -J
 	assert_equal "$spans" "$output"
 	run -0 "$MEMONLINE" --sysroot "$ROOT" status -J
-	assert_equal "$spans_status" "$output"
+	assert_equal "$spans_status" "$(without_budget <<<"$output")"
 }
 
 @test "an online block that one zone spans is not read for its zone" {
