@@ -404,6 +404,8 @@ static void test_two_nodes(void)
 	sim_dimm(&s, 4, 0);
 	is_str(sim_online(&s, 24), "MMMM", "512M on node 0: node 0's budget");
 
+	mo_policy_free(s.p);
+
 	/* numa-aware off: the system's budget alone. */
 	sim_init(&s, 301, false);
 	sim_boot(&s, 4, 0);
