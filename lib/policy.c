@@ -220,6 +220,7 @@ static bool can_online_movable(const struct mo_usage *u, unsigned ratio, int nod
 {
 	uint64_t ps = u->page_size ? u->page_size : 4096;
 	uint64_t movable, early, cma, req = 0, other = 0;
+	bool starved;
 
 	if (node < 0) {
 		movable = u->movable;
@@ -243,14 +244,17 @@ static bool can_online_movable(const struct mo_usage *u, unsigned ratio, int nod
 			req += need - h->kernel / ps;
 		other += h->movable / ps;
 	}
-	early = early > req ? early - req : 0;
+	/* Other groups need all early memory: not even g's own kernel blocks help. */
+	starved = early <= req;
+
+	early = starved ? 0 : early - req;
 	movable = movable > other ? movable - other : 0;
-	if (g && g->kind == MO_GROUP_DYNAMIC)
+	if (g && g->kind == MO_GROUP_DYNAMIC && !starved)
 		early += g->kernel / ps;
 	budget->movable = movable * ps;
 	budget->limit = (uint64_t)((unsigned __int128)ratio * early / 100) * ps;
-	if (!early)
-		return false; /* the kernel: kernel_early_pages <= req */
+	if (starved || !ratio)
+		return false;
 	return (unsigned __int128)(movable + nr / ps) * 100 <= (unsigned __int128)ratio * early;
 }
 

@@ -459,6 +459,18 @@ static void test_virtio_mem(void)
 	is_str(sim_online(&s, 25), "MMMMMMMMMMMKMMMK",
 	       "device 2: room left by device 1's needs, in pages as the kernel rounds");
 	mo_policy_free(s.p);
+
+	/* Device 1 needs more early memory than there is: device 2 gets none. */
+	sim_init(&s, 301, true);
+	sim_boot(&s, 8, 0);
+	sim_vmem(&s, 32, 0, 1);
+	s.p->zone = MO_CHOICE_MOVABLE;
+	sim_online(&s, 8);
+	s.p->zone = MO_CHOICE_AUTO;
+	sim_vmem(&s, 4, 0, 2);
+	is_str(sim_online(&s, 40), "KKKK",
+	       "device 2 starved: not even its own kernel blocks buy it room");
+	mo_policy_free(s.p);
 }
 
 static void test_ratio_other(void)
