@@ -146,9 +146,9 @@ two_nodes_dimms() {
 	assert_line --partial "its DIMM is partly in Movable already, and a DIMM is never split"
 }
 
-@test "a block linked to its node after the add event is judged with its node (issue 15)" {
-	# Node 1 is out of budget, the system is not: judged without its node,
-	# the block went movable, over node 1's 301%.
+# Node 1 is out of budget, the system is not: judged without its node, block
+# 20 went movable, over node 1's 301%.  Its node link comes 0.3 s late.
+node_link_late() {
 	mkroot --firmware-node 20 0-3:online::0 4-7:online::1 8-19:online:Movable:1 \
 		20:offline::-
 	rm "$MEM/memory20/valid_zones"
@@ -160,6 +160,18 @@ two_nodes_dimms() {
 		ln -s ../../node/node1 "$MEM/memory20/node1"
 		ln -s ../../memory/memory20 "$ROOT/sys/devices/system/node/node1/memory20"
 	) &
+}
+
+@test "watch: a block linked to its node after its add event is judged with its node" {
+	node_link_late
+	add_events 20 20
+	run -0 mo watch --replay "$BATS_TEST_TMPDIR/events"
+	wait
+	assert_equal "$(writes)" "memory20 online_kernel"
+}
+
+@test "a block linked to its node after the add event is judged with its node (issue 15)" {
+	node_link_late
 	run -0 mo online --all -v
 	wait
 	assert_equal "$(writes)" "memory20 online_kernel"
