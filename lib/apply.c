@@ -53,7 +53,7 @@ int mo_block_online_by_policy(struct mo_ctx *ctx, const struct mo_policy *p,
 	 */
 	if (!dry_run && b->state == MO_STATE_OFFLINE && mo_block_check_settled(ctx, b) < 0) {
 		*d = (struct mo_decision){ .skip = true, .unsettled = true };
-		snprintf(d->reason, sizeof(d->reason), "not linked to its node yet");
+		snprintf(d->reason, sizeof(d->reason), "not linked to its node or bound to its DIMM yet");
 		return -EAGAIN;
 	}
 	mo_policy_decide(p, b, block_size, u, forced, d);
