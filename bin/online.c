@@ -265,7 +265,8 @@ static bool skip_rule_holds(const struct run *r, const struct mo_policy *p,
 	if (forced < MO_CHOICE__MAX && r->force)
 		return false;
 	mo_policy_decide(p, b, r->mem->block_size, u, MO_CHOICE__MAX, d);
-	if (!d->skip)
+	/* A skip rule; not a zone that cannot be had, nor a block not settled. */
+	if (!d->skip || d->impossible || d->unsettled)
 		return false;
 	if (forced < MO_CHOICE__MAX) {
 		size_t len = strlen(d->reason);
