@@ -602,6 +602,46 @@ static void handle_block(struct watch *w, struct mo_block *b, struct mo_usage *u
 
 /* ---- Batches ---- */
 
+/*
+ * The kernel onlines a device's blocks in address order as it adds them, and
+ * where the budget runs out that order decides which block is movable: a
+ * block waits behind a lower one still settling (or retrying), due when it is.
+ */
+struct waiting {
+	unsigned long lowest; /* ULONG_MAX: none */
+	uint64_t due;
+};
+
+static void note_waiting(struct watch *w, unsigned long id, struct waiting *wt)
+{
+	const struct slot *s = find(&w->t, id);
+
+	if (s && (s->flags & S_RETRY) && id < wt->lowest) {
+		wt->lowest = id;
+		wt->due = s->due;
+	}
+}
+
+static bool wait_behind(struct watch *w, const struct mo_block *b, const struct waiting *wt)
+{
+	struct slot *s = find(&w->t, b->id);
+
+	if (!s || w->owner != OWNER_US || b->state != MO_STATE_OFFLINE || b->id <= wt->lowest)
+		return false;
+	if (!(s->flags & S_RETRY))
+		w->n_retry++;
+	s->flags |= S_RETRY;
+	s->due = wt->due;
+	return true;
+}
+
+static int cmp_block_id(const void *a, const void *b)
+{
+	const struct mo_block *x = a, *y = b;
+
+	return (x->id > y->id) - (x->id < y->id);
+}
+
 static int usage_from_scan(struct watch *w, struct mo_usage *u)
 {
 	struct mo_memory *mem;
@@ -616,6 +656,7 @@ static int usage_from_scan(struct watch *w, struct mo_usage *u)
 
 static void process_queue(struct watch *w)
 {
+	struct waiting wt = { .lowest = ULONG_MAX };
 	struct mo_usage u;
 	bool dimm = false;
 	size_t n = 0;
@@ -640,6 +681,7 @@ static void process_queue(struct watch *w)
 		r = mo_block_refresh(w->ctx, b);
 		if (r == -EAGAIN) {
 			failed(w, s, "online", r); /* not linked to its node yet */
+			note_waiting(w, s->id, &wt);
 			continue;
 		}
 		if (r == -ENOENT) {
@@ -685,8 +727,14 @@ static void process_queue(struct watch *w)
 	 */
 	if (!dimm || usage_from_scan(w, &u) < 0)
 		usage_from_table(w, &u);
-	for (size_t i = 0; i < n; i++)
+	/* Retries come back in the table's order: lowest first, as the kernel. */
+	qsort(w->batch, n, sizeof(*w->batch), cmp_block_id);
+	for (size_t i = 0; i < n; i++) {
+		if (wait_behind(w, &w->batch[i], &wt))
+			continue;
 		handle_block(w, &w->batch[i], &u);
+		note_waiting(w, w->batch[i].id, &wt);
+	}
 }
 
 static void enqueue(struct watch *w, unsigned long id)
@@ -763,6 +811,7 @@ static void sweep(struct watch *w)
  */
 static int rescan(struct watch *w, bool coldplug)
 {
+	struct waiting wt = { .lowest = ULONG_MAX };
 	struct mo_memory *mem;
 	struct mo_usage u;
 	int r;
@@ -811,6 +860,7 @@ static int rescan(struct watch *w, bool coldplug)
 			continue;
 		if (b->error == -EAGAIN) {
 			failed(w, s, "online", b->error); /* its node link comes soon */
+			note_waiting(w, b->id, &wt);
 			continue;
 		}
 		if (b->error) {
@@ -823,8 +873,12 @@ static int rescan(struct watch *w, bool coldplug)
 			continue;
 		}
 		/* Lowest first, as online --all: kernel zones grow up from boot memory */
-		if (b->state == MO_STATE_OFFLINE || (s->flags & S_ADDED))
+		if (wait_behind(w, b, &wt))
+			continue;
+		if (b->state == MO_STATE_OFFLINE || (s->flags & S_ADDED)) {
 			handle_block(w, b, &u);
+			note_waiting(w, b->id, &wt);
+		}
 	}
 	mo_memory_free(mem);
 	sweep(w);
