@@ -220,3 +220,22 @@ dimm_being_bound() { # dimm_being_bound FIRST LAST
 	wait
 	assert_equal "$(zones 16 21)" KKKKKK
 }
+
+@test "watch onlines blocks in address order, as the kernel, when a lower one settles late" {
+	# 13% of 1G is one block: the kernel, adding 8 then 9, makes 8 movable.
+	mkroot 0-7:online::0 8:offline::- 9:offline::0
+	echo "ratio 13" >"$CONF"
+	rm "$MEM/memory8/valid_zones"
+	mkdir "$MEM/memory8/valid_zones"
+	(
+		sleep 0.3
+		rmdir "$MEM/memory8/valid_zones"
+		echo "Normal Movable" >"$MEM/memory8/valid_zones"
+		ln -s ../../node/node0 "$MEM/memory8/node0"
+		ln -s ../../memory/memory8 "$ROOT/sys/devices/system/node/node0/memory8"
+	) &
+	add_events 8 9
+	run -0 mo watch --replay "$BATS_TEST_TMPDIR/events"
+	wait
+	assert_equal "$(zones 8 9)" MK
+}
