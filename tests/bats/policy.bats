@@ -146,20 +146,26 @@ two_nodes_dimms() {
 	assert_line --partial "its DIMM is partly in Movable already, and a DIMM is never split"
 }
 
+# link_node_late BLOCK NODE: the kernel links the block to its node 0.3 s from
+# now; until then its valid_zones must not be read (a directory fails).
+link_node_late() {
+	rm "$MEM/memory$1/valid_zones"
+	mkdir "$MEM/memory$1/valid_zones"
+	(
+		sleep 0.3
+		rmdir "$MEM/memory$1/valid_zones"
+		echo "Normal Movable" >"$MEM/memory$1/valid_zones"
+		ln -s ../../node/node$2 "$MEM/memory$1/node$2"
+		ln -s ../../memory/memory$1 "$ROOT/sys/devices/system/node/node$2/memory$1"
+	) &
+}
+
 # Node 1 is out of budget, the system is not: judged without its node, block
 # 20 went movable, over node 1's 301%.  Its node link comes 0.3 s late.
 node_link_late() {
 	mkroot --firmware-node 20 0-3:online::0 4-7:online::1 8-19:online:Movable:1 \
 		20:offline::-
-	rm "$MEM/memory20/valid_zones"
-	mkdir "$MEM/memory20/valid_zones"
-	(
-		sleep 0.3
-		rmdir "$MEM/memory20/valid_zones"
-		echo "Normal Movable" >"$MEM/memory20/valid_zones"
-		ln -s ../../node/node1 "$MEM/memory20/node1"
-		ln -s ../../memory/memory20 "$ROOT/sys/devices/system/node/node1/memory20"
-	) &
+	link_node_late 20 1
 }
 
 @test "watch: a block linked to its node after its add event is judged with its node" {
@@ -225,15 +231,7 @@ dimm_being_bound() { # dimm_being_bound FIRST LAST
 	# 13% of 1G is one block: the kernel, adding 8 then 9, makes 8 movable.
 	mkroot 0-7:online::0 8:offline::- 9:offline::0
 	echo "ratio 13" >"$CONF"
-	rm "$MEM/memory8/valid_zones"
-	mkdir "$MEM/memory8/valid_zones"
-	(
-		sleep 0.3
-		rmdir "$MEM/memory8/valid_zones"
-		echo "Normal Movable" >"$MEM/memory8/valid_zones"
-		ln -s ../../node/node0 "$MEM/memory8/node0"
-		ln -s ../../memory/memory8 "$ROOT/sys/devices/system/node/node0/memory8"
-	) &
+	link_node_late 8 0
 	add_events 8 9
 	run -0 mo watch --replay "$BATS_TEST_TMPDIR/events"
 	wait
