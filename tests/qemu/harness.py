@@ -132,6 +132,7 @@ class Result:
         self.zones = {}      # step -> {block: zone}, from @@MO:ZONES
         self.budget = {}     # step -> text, from @@MO:BUDGET
         self.timings = []    # (name, seconds)
+        self.stats = {}      # @@MO:STAT KEY=VALUE pairs
         self.notes = []
 
     def check(self, ok, text):
@@ -292,6 +293,8 @@ class Guest:
         elif kind == "BUDGET":
             step, _, text = arg.partition(" ")
             self.res.budget[step] = text
+        elif kind == "STAT":
+            self.res.stats.update(kv.split("=", 1) for kv in arg.split() if "=" in kv)
         elif kind == "TIME":
             if self.t_hotadd is None:
                 self.res.check(False, f"host: TIME {arg} before any hot-add")
@@ -460,7 +463,11 @@ def udev_rules(workdir):
     return args
 
 
-def main(doc, scenarios, xen=False):
+def main(doc, scenarios, xen=False, suite=None):
+    """SUITE, for a runner with its own options (tests/qemu/starved): an
+    object with options(ap), scenarios(args) -> [Scenario], helpers (C
+    helpers to build: (name, cflags...)), adds (SRC:DEST host files for the
+    initramfs) and report(args, [(Scenario, Result)]) -> failures."""
     ap = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     ap.add_argument("scenarios", nargs="*", metavar="SCENARIO")
     ap.add_argument("-v", "--verbose", action="store_true",
@@ -480,7 +487,11 @@ def main(doc, scenarios, xen=False):
     ap.add_argument("--timeout", type=float, help="per-scenario timeout in seconds")
     ap.add_argument("--cache", default=os.environ.get(
         "MEMONLINE_QEMU_CACHE", os.path.join(HERE, "..", "..", ".cache", "qemu")))
+    if suite:
+        suite.options(ap)
     args = ap.parse_args()
+    if suite:
+        scenarios = suite.scenarios(args)
 
     if args.list:
         for sc in scenarios:
@@ -526,7 +537,7 @@ def main(doc, scenarios, xen=False):
     args.cache = os.path.realpath(args.cache)
     workdir = tempfile.mkdtemp(prefix="run.", dir=args.cache)
     try:
-        return run_all(args, chosen, workdir, xen, bail)
+        return run_all(args, chosen, workdir, xen, bail, suite)
     finally:
         last = os.path.join(args.cache, "run")
         shutil.rmtree(last, ignore_errors=True)
@@ -560,7 +571,7 @@ def compare_zones(res, ref, ref_name):
                       f"blocks are {ref_name}'s")
 
 
-def run_all(args, chosen, workdir, xen, bail):
+def run_all(args, chosen, workdir, xen, bail, suite=None):
     dimm_bytes = args.dimm_bytes
     kernel = os.path.join(args.cache, "kernel", "vmlinux")
     memonline = os.path.abspath(args.memonline)
@@ -592,6 +603,8 @@ def run_all(args, chosen, workdir, xen, bail):
         err = add_helper("xen-gntmap", "-I", os.path.join(args.cache, "xenheaders", "include"))
         extra.extend(["--file", os.path.join(args.cache, "kernel", "modules", "xen-gntdev.ko")
                       + ":/lib/modules/xen-gntdev.ko"])
+    for helper in suite.helpers if suite else ():
+        err = err or add_helper(*helper)
     if err:
         return bail(err)
     # lsmem, from the host's util-linux: what memonline list is compared with.
@@ -599,6 +612,10 @@ def run_all(args, chosen, workdir, xen, bail):
     if not lsmem:
         return bail("lsmem not found: apt-get install util-linux")
     extra += ["--add", f"{lsmem}:/usr/bin/lsmem"]
+    for spec in suite.adds if suite else ():
+        if not os.path.exists(spec.split(":")[0]):
+            return bail(f"{spec.split(':')[0]} not found")
+        extra.extend(["--add", spec])
     if not deb:
         # With --deb the package's own rule is the one tested.
         extra += udev_rules(workdir)
@@ -673,4 +690,7 @@ def run_all(args, chosen, workdir, xen, bail):
             print(f"# serial log (kept in {log} after the run), last lines:")
             tap_diag("  " + line for line in guest.serial_tail())
         sys.stdout.flush()
+    if suite:
+        failed += suite.report(args, [(sc, results[sc.name]) for sc in chosen
+                                      if sc.name in results])
     return 1 if failed else 0
