@@ -2,11 +2,16 @@
 /* memonline online / offline: change block states by hand. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/time.h>
+#include <unistd.h>
 #include <time.h>
 
 #include "cli.h"
@@ -411,27 +416,18 @@ static void __attribute__((noreturn)) online_usage(FILE *out)
 }
 
 /*
- * The rule's fast path: one block, instead of a scan of every block per
- * event, when its zone needs no budget (a rule or --zone says which).  zone
- * auto needs what only a scan tells: the block's group, and which kernel
- * memory was there at boot.  False when a scan is needed.
+ * One block for the rule, instead of a scan of every block, when its zone
+ * needs no budget (a rule or --zone says which).  zone auto needs what only
+ * a scan tells: the block's group, and which kernel memory was there at
+ * boot.  False when a scan is needed (or no zoneinfo, as in most fixture
+ * trees): the caller scans.
  */
-static bool read_one_for_udev(struct control *ctl, const struct mo_policy *p, int argc,
-			      char **argv, struct mo_memory **mem, struct mo_usage *u)
+static bool read_one_for_udev(struct control *ctl, const struct mo_policy *p, unsigned long id,
+			      struct mo_memory **mem, struct mo_usage *u)
 {
-	unsigned long id;
-	int r;
-
-	if (argc != 1 || mo_parse_block_name(argv[0], &id) < 0)
-		return false;
-	open_context(ctl);
 	if (mo_usage_from_zoneinfo(ctl->ctx, u) < 0)
 		return false;
-	r = mo_memory_read_one(ctl->ctx, id, mem);
-	if (r == -ENOENT)
-		errx(EXIT_FAIL, "%s: no such memory block in %s/devices/system/memory", argv[0],
-		     mo_sys_dir(ctl->ctx));
-	if (r < 0)
+	if (mo_memory_read_one(ctl->ctx, id, mem) < 0)
 		return false; /* the scan says what is wrong, in its words */
 	/* A DIMM's block: the rest of its DIMM says whether a zone would split it. */
 	if (mo_policy_needs_budget(p, &(*mem)->blocks[0], MO_CHOICE__MAX) ||
@@ -442,6 +438,30 @@ static bool read_one_for_udev(struct control *ctl, const struct mo_policy *p, in
 	}
 	report_bad_blocks(ctl, *mem);
 	return true;
+}
+
+/* Online one block of a burst, by id, as its own event would have. */
+static void online_udev_block(struct run *r, const struct mo_policy *p, enum mo_choice forced,
+			      unsigned long id)
+{
+	struct mo_usage u;
+
+	if (!read_one_for_udev(r->ctl, p, id, &r->mem, &u)) {
+		r->mem = scan_settled(r->ctl, r->dry_run);
+		mo_usage_read(r->ctl->ctx, r->mem, &u);
+	}
+	for (size_t i = 0; i < r->mem->n_blocks; i++)
+		if (r->mem->blocks[i].id == id) {
+			online_one(r, p, &u, forced, &r->mem->blocks[i]);
+			id = ULONG_MAX;
+		}
+	if (id != ULONG_MAX) {
+		warnx("memory%lu: no such memory block in %s/devices/system/memory", id,
+		      mo_sys_dir(r->ctl->ctx));
+		r->counts[FAILED]++;
+	}
+	mo_memory_free(r->mem);
+	r->mem = NULL;
 }
 
 /*
@@ -467,6 +487,172 @@ static bool udev_steps_aside(struct control *ctl)
 		return true;
 	}
 	return false;
+}
+
+/*
+ * The rule's burst.  udevd runs the rule once per added block, up to
+ * children_max processes at once, each loading the policy and reading sysfs
+ * while the guest may be short of memory: together they took a starving
+ * workload's last pages (issue 16).  Instead the first process onlines the
+ * blocks of every event of the burst and a process that starts meanwhile
+ * leaves at once; the blocks onlined early fail the rule's
+ * ATTR{state}=="offline" guard, and no process starts for them at all.
+ *
+ * RUN/memonline/udev-queue lists the block of each event, one per line:
+ * an append holds its lock shared, the holder of the burst takes it alone
+ * to read and empty the queue.  RUN/memonline/udev-burst, locked, marks the
+ * holder.  A process queues its block, then tries the burst lock and
+ * leaves if it is held.  The holder empties the queue before each pass and,
+ * once it has unlocked, locks again for another pass while the queue is
+ * not empty.  No block is lost: a process that found the lock held had
+ * queued its block before, so when that holder unlocks, either a pass has
+ * taken the block or the queue is not empty and the holder, or whoever
+ * took the lock from it (and makes a pass after), goes on.
+ */
+struct burst {
+	int queue, lock;
+};
+
+/* RUN/memonline/NAME, created; the directories too, as the daemon makes them. */
+static int open_run_file(struct mo_ctx *ctx, const char *name)
+{
+	char path[PATH_MAX];
+
+	if (snprintf(path, sizeof(path), "%s/memonline/%s", mo_run_dir(ctx), name) >=
+	    (int)sizeof(path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if (mkdir(mo_run_dir(ctx), 0755) < 0 && errno != EEXIST)
+		return -1;
+	*strrchr(path, '/') = '\0';
+	if (mkdir(path, 0755) < 0 && errno != EEXIST)
+		return -1;
+	path[strlen(path)] = '/';
+	return open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+}
+
+/* Queue the block; false when this process is to leave it to the holder. */
+static bool burst_join(struct burst *b, struct mo_ctx *ctx, unsigned long id)
+{
+	char line[32];
+	int n = snprintf(line, sizeof(line), "%lu\n", id);
+	bool queued;
+
+	b->queue = open_run_file(ctx, "udev-queue");
+	b->lock = b->queue < 0 ? -1 : open_run_file(ctx, "udev-burst");
+	if (b->lock < 0) {
+		warnx("%s/memonline: %s: onlining memory%lu alone", mo_run_dir(ctx),
+		      strerror(errno), id);
+		return true;
+	}
+	queued = flock(b->queue, LOCK_SH) == 0 && write(b->queue, line, n) == n;
+	flock(b->queue, LOCK_UN);
+	if (!queued) {
+		warnx("%s/memonline/udev-queue: %s: onlining memory%lu alone",
+		      mo_run_dir(ctx), strerror(errno), id);
+		close(b->queue);
+		close(b->lock);
+		b->queue = b->lock = -1;
+		return true;
+	}
+	return flock(b->lock, LOCK_EX | LOCK_NB) == 0 || errno != EWOULDBLOCK;
+}
+
+static int cmp_ulong(const void *a, const void *b)
+{
+	unsigned long x = *(const unsigned long *)a, y = *(const unsigned long *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The queued blocks, sorted and once each; the queue is emptied. */
+static size_t burst_take(struct burst *b, struct mo_ctx *ctx, unsigned long **ids)
+{
+	struct stat st;
+	char *text = NULL, *line, *save;
+	size_t n = 0, k = 0;
+	ssize_t len = -1;
+
+	*ids = NULL;
+	if (flock(b->queue, LOCK_EX) < 0)
+		return 0;
+	if (fstat(b->queue, &st) == 0 && st.st_size > 0 && (text = malloc(st.st_size + 1)))
+		len = pread(b->queue, text, st.st_size, 0);
+	if (len > 0 && ftruncate(b->queue, 0) < 0)
+		warnx("%s/memonline/udev-queue: cannot empty it: %s", mo_run_dir(ctx),
+		      strerror(errno));
+	flock(b->queue, LOCK_UN);
+	if (len <= 0) {
+		free(text);
+		return 0;
+	}
+	text[len] = '\0';
+	*ids = calloc(len / 2 + 1, sizeof(**ids));
+	for (line = strtok_r(text, "\n", &save); *ids && line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		uint64_t v;
+
+		if (mo_parse_u64(line, 10, &v) == 0 && v <= ULONG_MAX / 2)
+			(*ids)[n++] = v;
+	}
+	free(text);
+	if (!*ids) {
+		warnx("out of memory: the queued blocks are left to their events");
+		return 0;
+	}
+	qsort(*ids, n, sizeof(**ids), cmp_ulong);
+	for (size_t i = 0; i < n; i++)
+		if (!k || (*ids)[k - 1] != (*ids)[i])
+			(*ids)[k++] = (*ids)[i];
+	return k;
+}
+
+/* Unlock; true when the lock is ours again for another pass. */
+static bool burst_again(struct burst *b)
+{
+	struct stat st;
+
+	flock(b->lock, LOCK_UN);
+	return fstat(b->queue, &st) == 0 && st.st_size > 0 &&
+	       flock(b->lock, LOCK_EX | LOCK_NB) == 0;
+}
+
+static int online_burst(struct run *r, enum mo_choice forced, unsigned long id)
+{
+	struct control *ctl = r->ctl;
+	struct burst b;
+	struct mo_policy *p;
+
+	if (!burst_join(&b, ctl->ctx, id)) {
+		if (ctl->verbose)
+			warnx("memory%lu: queued for the memonline that onlines this burst", id);
+		return EXIT_OK;
+	}
+	/* The OOM killer must not pick the process that brings memory. */
+	if (!r->dry_run && mo_protect_from_oom(ctl->ctx) < 0 && ctl->verbose)
+		warnx("cannot set oom_score_adj, ignoring");
+	p = load_policy(ctl);
+	refuse_read_only(r);
+	begin_output(r);
+	if (b.lock < 0) {
+		online_udev_block(r, p, forced, id);
+	} else {
+		do {
+			unsigned long *ids;
+			size_t n = burst_take(&b, ctl->ctx, &ids);
+
+			/* A daemon that started meanwhile onlines what it finds. */
+			for (size_t i = 0; i < n && !udev_steps_aside(ctl); i++)
+				online_udev_block(r, p, forced, ids[i]);
+			free(ids);
+		} while (burst_again(&b));
+		close(b.queue);
+		close(b.lock);
+	}
+	end_output(r);
+	mo_policy_free(p);
+	return exit_code(r);
 }
 
 enum { OPT_UDEV = OPT_COMMON__END + 1 };
@@ -540,17 +726,19 @@ int cmd_online(struct control *ctl, int argc, char **argv)
 	}
 	if (all == (optind < argc))
 		usage_error(online_usage, "online: give blocks, a range, a size, or --all");
-	if (udev && all)
-		usage_error(online_usage, "--udev: give the block of the event, not --all");
-	if (udev && udev_steps_aside(ctl))
-		return EXIT_OK;
+	if (udev) {
+		unsigned long id;
+
+		if (all || argc - optind != 1 || mo_parse_block_name(argv[optind], &id) < 0)
+			usage_error(online_usage, "--udev: give the block of the event, memoryN");
+		if (udev_steps_aside(ctl))
+			return EXIT_OK;
+		return online_burst(&r, forced, id);
+	}
 
 	p = load_policy(ctl);
-	/* The rule's one block: one read, not a scan (read_one_for_udev). */
-	if (!udev || !read_one_for_udev(ctl, p, argc - optind, argv + optind, &r.mem, &u)) {
-		r.mem = scan_settled(ctl, r.dry_run);
-		mo_usage_read(ctl->ctx, r.mem, &u);
-	}
+	r.mem = scan_settled(ctl, r.dry_run);
+	mo_usage_read(ctl->ctx, r.mem, &u);
 	r.selected = calloc(r.mem->n_blocks + 1, sizeof(bool));
 	if (!r.selected)
 		errx(EXIT_FAIL, "out of memory");

@@ -441,3 +441,12 @@ int mo_write_attr(int dirfd, const char *path, const char *value)
 		r = -errno;
 	return r;
 }
+
+int mo_protect_from_oom(struct mo_ctx *ctx)
+{
+	char path[32];
+
+	/* PID/, not self/: a symlink, and a process sees only its own. */
+	snprintf(path, sizeof(path), "%d/oom_score_adj", (int)getpid());
+	return mo_write_attr(ctx->proc_fd, path, "-1000");
+}

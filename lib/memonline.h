@@ -230,6 +230,12 @@ int mo_block_read_ino(struct mo_ctx *ctx, unsigned long id, uint64_t *ret);
 
 int mo_read_auto_online(struct mo_ctx *ctx, enum mo_auto_online *ret);
 
+/*
+ * oom_score_adj -1000 for the calling process: the OOM killer must not pick
+ * the one that relieves the pressure (it needs CAP_SYS_RESOURCE).
+ */
+int mo_protect_from_oom(struct mo_ctx *ctx);
+
 /* ---- Events: blocks coming and going ---------------------------------- */
 
 /*
