@@ -21,6 +21,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <link.h>
 #include <linux/capability.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -1093,6 +1094,52 @@ static bool have_cap(int cap)
 	       (d[cap / 32].effective & (1u << (cap % 32)));
 }
 
+/* mlock every loaded segment of the first object dl_iterate_phdr names: the program. */
+static int lock_program(struct dl_phdr_info *info, size_t size, void *data)
+{
+	long page = sysconf(_SC_PAGESIZE);
+
+	(void)size;
+	(void)data;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uintptr_t start, end;
+
+		if (ph->p_type != PT_LOAD)
+			continue;
+		start = (info->dlpi_addr + ph->p_vaddr) & ~(uintptr_t)(page - 1);
+		end = info->dlpi_addr + ph->p_vaddr + ph->p_memsz;
+		mlock((void *)start, end - start);
+	}
+	return 1;
+}
+
+/* Stack that the deepest path an event takes may use, with room to spare. */
+#define STACK_PREFAULT (64 * 1024)
+
+static void __attribute__((noinline)) prefault_stack(void)
+{
+	volatile char pad[STACK_PREFAULT];
+
+	memset((char *)pad, 0, sizeof(pad));
+}
+
+/*
+ * MCL_ONFAULT keeps what coldplug touched, but an event's path (receiving,
+ * the decision, the write and its check) may not have run yet: a block
+ * found online at start takes none of it.  Faulted in on the first event,
+ * those pages would come from disk while the guest thrashes.  So the whole
+ * program, its code and data (lib/ is linked in: about 140 KiB), and a stack
+ * deep enough, are made resident now; the shared libraries stay on demand:
+ * what coldplug used of libc stays locked, and locking all of libc would
+ * cost the RSS target (docs/benchmarks.md).
+ */
+static void prefault_hot_add_path(void)
+{
+	dl_iterate_phdr(lock_program, NULL);
+	prefault_stack();
+}
+
 static void lock_memory(struct watch *w)
 {
 	struct rlimit rl;
@@ -1117,8 +1164,11 @@ static void lock_memory(struct watch *w)
 	 * locked.  Older kernels refuse the flag: lock everything then.
 	 */
 	if (mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) < 0 &&
-	    (errno != EINVAL || mlockall(MCL_CURRENT | MCL_FUTURE) < 0))
+	    (errno != EINVAL || mlockall(MCL_CURRENT | MCL_FUTURE) < 0)) {
 		say(w, LOG_WARNING, "cannot lock memory, ignoring: %s", strerror(errno));
+		return;
+	}
+	prefault_hot_add_path();
 }
 #endif
 

@@ -58,6 +58,9 @@ vmem)
 esac
 avail=$(awk '/^MemAvailable:/ { print int($2 / 1024) }' /proc/meminfo)
 mark "OUT MemAvailable $avail MiB before the workload; it takes $((avail + extra_mib)) MiB"
+# faults PID: the process's minor and major page faults (proc(5) stat).
+faults() { sed 's/.*) //' /proc/$1/stat | awk '{ print $8, $10 }'; }
+[ -n "$watch_pid" ] && flt0=$(faults $watch_pid)
 # The kernel log from here on is the run's.
 dmesg -c >/dev/null
 hog $((avail + extra_mib)) $rate $threshold $grow_blocks $req
@@ -79,9 +82,14 @@ mark "OUT hog exited $hog_rc; OOM kills: $1 before the first block, $2 after; in
 grep -E 'Killed process|invoked oom-killer|first memory block' /tmp/dmesg >/tmp/oom.log
 show /tmp/oom.log
 mark "STAT survived=$survived kills_before=$1 kills_after=$2 invokers=$invokers"
+if [ -n "$watch_pid" ]; then
+	# The daemon's page faults from before the workload to all blocks online.
+	set -- $flt0 $(faults $watch_pid)
+	mark "STAT daemon_minflt=$(($3 - $1)) daemon_majflt=$(($4 - $2))"
+fi
 if [ "$require" = 1 ]; then
 	check "no OOM kill after the first block existed ($2)" [ "$2" -eq 0 ]
 	check "the workload survived (hog exited $hog_rc)" [ $hog_rc -eq 0 ]
 fi
-[ -n "$watch_pid" ] && stop_watch
+if [ -n "$watch_pid" ]; then stop_watch; fi
 exit 0
