@@ -40,16 +40,15 @@ if [ -z "$deb_package" ]; then
 	exit
 fi
 packaged=/usr/lib/udev/rules.d/85-memonline.rules
-# ran_for BLOCK...: udevd ran the packaged binary for each block.
+# ran_for BLOCK...: udevd ran the packaged binary for the first block; the
+# others' events may find their block onlined already by that process,
+# which serves the whole burst (the rule's ATTR{state}=="offline").
 ran_for() {
-	for _b; do
-		grep -qF "Running command \"$deb_bin online --udev memory$_b\"" /tmp/udevd.log ||
-			return 1
-	done
+	grep -qF "Running command \"$deb_bin online --udev memory$1\"" /tmp/udevd.log
 }
 check "udevd read $packaged" grep -qF "Reading rules file: $packaged" /tmp/udevd.log
 check "udevd ran RUN from $packaged" \
 	grep -q "$packaged:[0-9]* RUN '$deb_bin online --udev" /tmp/udevd.log
-check "udevd ran '$deb_bin online --udev memoryN' for every new block" ran_for $added
+check "udevd ran '$deb_bin online --udev memoryN' for the first new block" ran_for $added
 grep -E 'memonline|rules file' /tmp/udevd.log >/tmp/udevd.memonline.log
 show /tmp/udevd.memonline.log
