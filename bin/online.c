@@ -544,6 +544,9 @@ static bool burst_join(struct burst *b, struct mo_ctx *ctx, unsigned long id)
 	if (b->lock < 0) {
 		warnx("%s/memonline: %s: onlining memory%lu alone", mo_run_dir(ctx),
 		      strerror(errno), id);
+		if (b->queue >= 0)
+			close(b->queue);
+		b->queue = -1;
 		return true;
 	}
 	queued = flock(b->queue, LOCK_SH) == 0 && write(b->queue, line, n) == n;
