@@ -73,22 +73,22 @@ kills=$(awk '/first memory block add uevent/ { after = 1 }
 	/Out of memory: Killed process|Memory cgroup out of memory: Killed/ {
 		if (after) a++; else b++ }
 	END { printf "%d %d", b, a }' /tmp/dmesg)
-set -- $kills
+kills_before=${kills% *} kills_after=${kills#* }
 invokers=$(sed -n 's/.*\] \([^ ]*\) invoked oom-killer.*/\1/p' /tmp/dmesg | sort -u |
 	tr '\n' ',')
 survived=0
 [ $hog_rc -eq 0 ] && survived=1
-mark "OUT hog exited $hog_rc; OOM kills: $1 before the first block, $2 after; invoked by: ${invokers:-nobody}"
+mark "OUT hog exited $hog_rc; OOM kills: $kills_before before the first block, $kills_after after; invoked by: ${invokers:-nobody}"
 grep -E 'Killed process|invoked oom-killer|first memory block' /tmp/dmesg >/tmp/oom.log
 show /tmp/oom.log
-mark "STAT survived=$survived kills_before=$1 kills_after=$2 invokers=$invokers"
+mark "STAT survived=$survived kills_before=$kills_before kills_after=$kills_after invokers=$invokers"
 if [ -n "$watch_pid" ]; then
 	# The daemon's page faults from before the workload to all blocks online.
 	set -- $flt0 $(faults $watch_pid)
 	mark "STAT daemon_minflt=$(($3 - $1)) daemon_majflt=$(($4 - $2))"
 fi
 if [ "$require" = 1 ]; then
-	check "no OOM kill after the first block existed ($2)" [ "$2" -eq 0 ]
+	check "no OOM kill after the first block existed ($kills_after)" [ "$kills_after" -eq 0 ]
 	check "the workload survived (hog exited $hog_rc)" [ $hog_rc -eq 0 ]
 fi
 if [ -n "$watch_pid" ]; then stop_watch; fi
