@@ -109,7 +109,8 @@ class Scenario:
 
     def __init__(self, name, title, append="", memonline=True, vmem=False,
                  timeout=60, slots=4, xen=False, mem=512 * 2**20, bench=False,
-                 domu=None, script=None, nodes=0, compare=None, tolerate=None):
+                 domu=None, script=None, nodes=0, compare=None, tolerate=None,
+                 disk=False):
         """TOLERATE: a regex of kernel warnings that are this scenario's
         expected outcome, noted but not failed (a starved guest's kernel
         cannot allocate a new block's memmap)."""
@@ -126,6 +127,8 @@ class Scenario:
         # nodes: NUMA nodes sharing the boot memory equally (0: none);
         # compare: the scenario whose zones (ZONES markers) this one's must equal.
         self.nodes, self.compare = nodes, compare
+        # disk: memonline's ext4 image (mkinitramfs --disk) as a virtio-blk /dev/vda.
+        self.disk = disk
 
 
 class Result:
@@ -191,6 +194,9 @@ class Guest:
         if sc.vmem:
             cmd += ["-object", f"memory-backend-ram,id=vmem0,size={vmem_region}",
                     "-device", "virtio-mem-pci,id=vm0,memdev=vmem0,requested-size=0"]
+        if sc.disk:
+            disk = os.path.join(os.path.dirname(self.initrd), "root.ext4")
+            cmd += ["-drive", f"file={disk},if=virtio,format=raw,readonly=on"]
         return cmd
 
     def xen_command(self):
@@ -640,6 +646,8 @@ def run_all(args, chosen, workdir, xen, bail, suite=None):
                 cmd += ["--no-memonline"]
             else:
                 cmd += ["--deb", deb] if deb else ["--memonline", memonline]
+                if any(sc.disk for sc in chosen):
+                    cmd += ["--disk", os.path.join(workdir, "root.ext4")]
             r = subprocess.run(cmd + extra, capture_output=True, text=True)
             initrds[with_memonline] = (path, r.stderr.strip()) if r.returncode == 0 \
                 else (None, r.stderr.strip())

@@ -27,6 +27,25 @@ daemon)
 	start_daemon memonline watch --events kernel || exit 1
 	echo -1000 >/proc/$watch_pid/oom_score_adj
 	;;
+daemon-disk)
+	# The daemon, its libraries and its loader from an ext4 filesystem on
+	# a virtio-blk disk (mkinitramfs --disk): their pages are the page
+	# cache's, which the workload drives out, and whatever the daemon has
+	# not kept resident comes back from the disk: a major fault.
+	for m in $(cat /lib/memonline-test/disk-modules); do
+		insmod /lib/modules/$m.ko || fail "insmod $m"
+	done
+	mkdir -p /mnt
+	check "the disk mounts read-only as ext4" mount -t ext4 -o ro /dev/vda /mnt || exit 1
+	libpath=$(find /mnt -name '*.so*' -exec dirname {} \; | sort -u | tr '\n' :)
+	start_udevd
+	start_daemon /mnt/lib64/ld-linux-x86-64.so.2 --library-path "$libpath" \
+		/mnt/usr/bin/memonline watch --events kernel || exit 1
+	echo -1000 >/proc/$watch_pid/oom_score_adj
+	check "the daemon's code and C library are mapped from the disk" eval \
+		"grep -q ' /mnt/usr/bin/memonline\$' /proc/$watch_pid/maps &&
+		grep -q ' /mnt/.*/libc\.so' /proc/$watch_pid/maps"
+	;;
 rule)
 	setup_rule
 	start_udevd
@@ -60,6 +79,14 @@ avail=$(awk '/^MemAvailable:/ { print int($2 / 1024) }' /proc/meminfo)
 mark "OUT MemAvailable $avail MiB before the workload; it takes $((avail + extra_mib)) MiB"
 # faults PID: the process's minor and major page faults (proc(5) stat).
 faults() { sed 's/.*) //' /proc/$1/stat | awk '{ print $8, $10 }'; }
+if [ $onliner = daemon-disk ]; then
+	# The worst a thrashing guest does to the daemon: every page of it
+	# that is not locked goes, mapped (MADV_PAGEOUT) or not (drop_caches).
+	check "the daemon's unlocked pages paged out" pageout $watch_pid
+	sync
+	echo 3 >/proc/sys/vm/drop_caches
+	mark "OUT daemon after the page-out: $(grep -E '^Vm(RSS|Lck)' /proc/$watch_pid/status | tr -s ' \t\n' ' ')"
+fi
 [ -n "$watch_pid" ] && flt0=$(faults $watch_pid)
 # The kernel log from here on is the run's.
 dmesg -c >/dev/null
@@ -85,9 +112,12 @@ mark "STAT survived=$survived kills_before=$kills_before kills_after=$kills_afte
 if [ -n "$watch_pid" ]; then
 	# The daemon's page faults from before the workload to all blocks online.
 	set -- $flt0 $(faults $watch_pid)
-	mark "STAT daemon_minflt=$(($3 - $1)) daemon_majflt=$(($4 - $2))"
+	majflt=$(($4 - $2))
+	mark "STAT daemon_minflt=$(($3 - $1)) daemon_majflt=$majflt"
+	[ $onliner = daemon-disk ] &&
+		check "the daemon had no major page fault from the workload's start to all blocks online ($majflt)" [ $majflt -eq 0 ]
 fi
-if [ "$require" = 1 ]; then
+if [ "$require" = 1 ] || [ $onliner = daemon-disk ]; then
 	check "no OOM kill after the first block existed ($kills_after)" [ "$kills_after" -eq 0 ]
 	check "the workload survived (hog exited $hog_rc)" [ $hog_rc -eq 0 ]
 fi
