@@ -88,6 +88,9 @@ if [ $onliner = daemon-disk ]; then
 	mark "OUT daemon after the page-out: $(grep -E '^Vm(RSS|Lck)' /proc/$watch_pid/status | tr -s ' \t\n' ' ')"
 fi
 [ -n "$watch_pid" ] && flt0=$(faults $watch_pid)
+# rss PID: each mapping of the process and its resident KiB.
+rss() { awk '/^[0-9a-f]+-/ { m = $1 " " $6 } /^Rss:/ { print m, $2 }' /proc/$1/smaps; }
+[ $onliner = daemon-disk ] && rss $watch_pid >/tmp/rss0
 # The kernel log from here on is the run's.
 dmesg -c >/dev/null
 hog $((avail + extra_mib)) $rate $threshold $grow_blocks $req
@@ -113,6 +116,11 @@ if [ -n "$watch_pid" ]; then
 	# The daemon's page faults from before the workload to all blocks online.
 	set -- $flt0 $(faults $watch_pid)
 	majflt=$(($4 - $2))
+	if [ $onliner = daemon-disk ]; then
+		# Where the daemon's resident set grew in the storm.
+		rss $watch_pid | diff /tmp/rss0 - | grep '^[-+][0-9a-f]' >/tmp/rss.diff
+		show /tmp/rss.diff
+	fi
 	mark "STAT daemon_minflt=$(($3 - $1)) daemon_majflt=$majflt"
 	[ $onliner = daemon-disk ] &&
 		check "the daemon had no major page fault from the workload's start to all blocks online ($majflt)" [ $majflt -eq 0 ]
