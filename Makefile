@@ -99,7 +99,7 @@ check: deps check-suites
 	$(MAKE) --no-print-directory check-qemu
 
 # Debian's kernel under QEMU (TCG), memory hot-added over QMP: about a
-# minute idle, and the starved guest's 34 boots about five more;
+# minute idle, and the starved guest's 38 boots about five more;
 # tests/qemu/README.md.  The host only runs QEMU.
 check-qemu: $(O)/memonline
 	MEMONLINE=$(abspath $(O)/memonline) $(PROVE) tests/qemu/run tests/qemu/run-xen \
