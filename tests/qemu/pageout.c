@@ -11,8 +11,9 @@
  * Pages the process has not faulted in are not mapped: dropping the page
  * cache (vm.drop_caches) evicts those.  The kernel refuses a locked
  * mapping, and [vvar], with EINVAL: those are counted, not paged out.
- * Prints the mappings and bytes advised and refused; exits 1 on another
- * error.
+ * A mapping still busy (EAGAIN) after 3 tries is named on stderr and
+ * left.  Prints the mappings and bytes advised and refused; exits 1 on
+ * another error.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -59,9 +60,18 @@ int main(int argc, char **argv)
 			continue;
 		iov.iov_base = (void *)start;
 		iov.iov_len = end - start;
-		if (syscall(SYS_process_madvise, pidfd, &iov, 1, MADV_PAGEOUT, 0) == 0) {
+		long rc;
+		int tries = 0;
+
+		/* EAGAIN: pages the kernel could not take now (the heap): retried. */
+		while ((rc = syscall(SYS_process_madvise, pidfd, &iov, 1, MADV_PAGEOUT, 0)) < 0 &&
+		       errno == EAGAIN && ++tries < 3)
+			continue;
+		if (rc >= 0) {
 			maps++;
 			bytes += end - start;
+		} else if (errno == EAGAIN) {
+			fprintf(stderr, "pageout: busy, left resident: %s", line);
 		} else if (errno == EINVAL) {
 			refused++;
 			refused_bytes += end - start;
