@@ -59,13 +59,9 @@ host_tree() {
 	assert_equal "$(cat "$NOLIB_LOG")" "libkmod.so.2"
 }
 
-need_unshare() {
-	[ "$(id -u)" = 0 ] && unshare --mount true 2>/dev/null || skip "needs root and unshare"
-}
-
 # in_moved_sysfs COMMAND...: run COMMAND in a private mount namespace where
 # /sys is an empty tmpfs and sysfs is mounted, read-only, at $BATS_TEST_TMPDIR/s.
-# Call need_unshare first, in the test itself.
+# Call require_privilege first, in the test itself.
 in_moved_sysfs() {
 	mkdir -p "$BATS_TEST_TMPDIR/s"
 	unshare --mount --propagation private sh -c 'mount -t tmpfs none /sys &&
@@ -74,7 +70,7 @@ in_moved_sysfs() {
 }
 
 @test "sysfs mounted elsewhere is found through libmount" {
-	need_unshare
+	require_privilege
 	host_tree
 	run -0 "$MEMONLINE" --sysroot "$HOST" --config "$CONF" list -r -n -o BLOCK,STATE
 	local from_tree=$output
@@ -86,7 +82,7 @@ in_moved_sysfs() {
 }
 
 @test "sysfs mounted elsewhere and no libmount: says so, exit 1" {
-	need_unshare
+	require_privilege
 	host_tree
 	export NOLIB=libmount.so NOLIB_LOG=$BATS_TEST_TMPDIR/dlopen.log
 	run -1 in_moved_sysfs env LD_PRELOAD="$NOLIB_SHIM" "$MEMONLINE" --config "$CONF" status

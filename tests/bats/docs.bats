@@ -27,7 +27,7 @@ help_option_lines() {
 
 @test "groff, as lintian runs it, reports no warning" {
 	local page
-	command -v man >/dev/null || skip "no man (man-db)"
+	require_tool man man-db
 	for page in "$TOP"/man/*.[0-9]; do
 		run -0 --separate-stderr env LC_ALL=C.UTF-8 MANROFFSEQ='' MANWIDTH=80 \
 			man --warnings -E UTF-8 -l -Tutf8 -Z "$page"

@@ -62,7 +62,7 @@ doctor_json() { # doctor_json EXIT-CODE
 }
 
 @test "a read-only sysfs is a problem" {
-	[ "$(id -u)" = 0 ] && command -v unshare >/dev/null || skip "needs root and unshare"
+	require_privilege
 	mkroot 0-3:online
 	our_rule
 	run -66 unshare --mount sh -c "mount --bind '$ROOT/sys' '$ROOT/sys' &&

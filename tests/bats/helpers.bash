@@ -42,3 +42,17 @@ block_zones() { cat "$MEM/memory$1/valid_zones"; }
 fault() { # fault BLOCK WHAT: script the fake kernel's answer for a block
 	echo "$2" >"$MEM/memory$1/.fakesys-fault"
 }
+
+# A tool outside Build-Depends is skipped with where to get it; in CI a skip
+# fails (tests/run-test), and scripts/check-deb-buildd fails one whose PKG
+# debian/control lists.  require_tool COMMAND PKG
+require_tool() {
+	command -v "$1" >/dev/null || skip "no $1 (Debian package $2)"
+}
+
+# Mounting in a namespace of its own needs privileges a buildd's user, in a
+# chroot, does not have.  require_privilege [UNSHARE-OPTION...]
+require_privilege() {
+	unshare "${@:---mount}" true 2>/dev/null ||
+		skip "needs privileges to unshare ${*:---mount} (an unprivileged build)"
+}

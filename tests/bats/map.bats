@@ -56,7 +56,7 @@ one cell = 1 block (128M); 34 blocks"
 }
 
 @test "color on a terminal, none with NO_COLOR or off a terminal" {
-	command -v script >/dev/null || skip "no script(1)"
+	require_tool script bsdextrautils
 	mkroot 0-3:online 4-5:offline
 	run -0 script -qec "'$MEMONLINE' --sysroot '$ROOT' map --width 40" /dev/null
 	assert_output --partial $'\e[0;44;97mKKKK\e[0;100;97m..\e[0m'

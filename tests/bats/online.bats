@@ -199,6 +199,7 @@ print(d["summary"]["done"], d["summary"]["failed"])' <<<"$output"
 }
 
 @test "a read-only sysfs is refused before any write" {
+	require_privilege --map-root-user --mount
 	mkroot 0-7:online 8:offline
 	# A read-only bind mount of the tree, in a mount namespace of its own.
 	run -1 unshare --map-root-user --mount --propagation private sh -c '

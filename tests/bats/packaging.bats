@@ -39,7 +39,7 @@ mkdeb() {
 }
 
 @test "the RPM spec parses, and installs what make install installs" {
-	command -v rpmspec >/dev/null || skip "no rpmspec (scripts/packaging-deps.txt)"
+	require_tool rpmspec rpm
 	run -0 rpmspec -P "$TOP/packaging/rpm/memonline.spec"
 	assert_line '%config(noreplace) /etc/memonline.conf'
 	assert_line '/usr/lib/udev/rules.d/85-memonline.rules'
@@ -49,7 +49,7 @@ mkdeb() {
 }
 
 @test "the RPM spec leaves a distribution's own systemd macros alone" {
-	command -v rpmspec >/dev/null || skip "no rpmspec (scripts/packaging-deps.txt)"
+	require_tool rpmspec rpm
 	run -0 rpmspec -P --define '_unitdir /units' --define '_udevrulesdir /rules' \
 		--define 'systemd_post() distro_post %{?*}' "$TOP/packaging/rpm/memonline.spec"
 	assert_line '/units/memonline.service'
@@ -72,7 +72,7 @@ mkdeb() {
 }
 
 @test "the RPM recommends kmod-libs and libmount" {
-	command -v rpmspec >/dev/null || skip "no rpmspec (scripts/packaging-deps.txt)"
+	require_tool rpmspec rpm
 	run -0 rpmspec -q --qf '[%{RECOMMENDNAME}\n]' "$TOP/packaging/rpm/memonline.spec"
 	assert_line --regexp '^kmod-libs(\(.*\))?$'
 	assert_line --regexp '^libmount(\(.*\))?$'

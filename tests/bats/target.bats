@@ -290,7 +290,7 @@ os.write(fd, b"01000\n")' "$BALLOON/target_kb"
 }
 
 @test "--wait draws a progress bar on a terminal" {
-	command -v script >/dev/null || skip "no script(1)"
+	require_tool script bsdextrautils
 	mkxen 524288:524288 --hotplug-unpopulated
 	start_sim
 	run -0 script -qec "LD_PRELOAD=$FAKESYS $MEMONLINE --sysroot $ROOT --config $CONF target 1G --wait=20" /dev/null

@@ -9,46 +9,9 @@ RULES=$TOP/udev/85-memonline.rules.in
 UNIT=$TOP/systemd/memonline.service.in
 
 # udev_run ACTION SUBSYSTEM KERNEL STATE [MARKER]: what RUN+= the rule file
-# gives for an event (nothing when no rule matches).  Each line is one rule
-# whose match keys are ANDed (udev(7)); globs as udev's.
+# gives for an event (nothing when no rule matches): tests/udev-run.
 udev_run() {
-	python3 - "$RULES" "$@" <<-'EOF'
-	import fnmatch, re, sys
-	rules, action, subsystem, kernel, state = sys.argv[1:6]
-	marker = len(sys.argv) > 6
-	event = {"ACTION": action, "SUBSYSTEM": subsystem, "KERNEL": kernel,
-	         "ATTR{state}": state}
-	token = re.compile(r'\s*([A-Z]+(?:\{[^}]*\})?)\s*(==|!=|\+=|=|:=)\s*"([^"]*)"\s*(,|$)')
-	for line in open(rules):
-	    line = line.strip()
-	    if not line or line.startswith("#"):
-	        continue
-	    pos, keys = 0, []
-	    while pos < len(line):
-	        m = token.match(line, pos)
-	        if not m:
-	            sys.exit(f"unparsable rule at: {line[pos:]}")
-	        keys.append(m.groups()[:3])
-	        pos = m.end()
-	    run, matched = [], True
-	    for key, op, value in keys:
-	        if op in ("==", "!="):
-	            if key == "TEST":
-	                assert value == "/run/memonline/watch", value
-	                have = marker
-	            elif key in event:
-	                have = any(fnmatch.fnmatchcase(event[key], v) for v in value.split("|"))
-	            else:
-	                sys.exit(f"a match on {key} this test does not model")
-	            matched = matched and (have if op == "==" else not have)
-	        elif key == "RUN":
-	            run.append(value)
-	        else:
-	            sys.exit(f"an assignment to {key}: only RUN is expected")
-	    if matched:
-	        for r in run:
-	            print(r)
-	EOF
+	"$TOP/tests/udev-run" "$RULES" "$@"
 }
 
 @test "the rule runs memonline for an offline block's add event, and only then" {
@@ -116,7 +79,7 @@ udev_run() {
 }
 
 @test "systemd-analyze accepts the unit" {
-	command -v systemd-analyze >/dev/null || skip "no systemd-analyze"
+	require_tool systemd-analyze systemd
 	local unit=$BATS_TEST_TMPDIR/memonline.service
 	sed "s|@BINDIR@|$(dirname "$MEMONLINE")|g" "$UNIT" >"$unit"
 	run systemd-analyze verify --man=no "$unit"

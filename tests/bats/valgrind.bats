@@ -6,6 +6,7 @@
 load helpers
 
 @test "watch under memcheck: a 2,000-block storm with no error and no leak" {
+	require_tool valgrind valgrind
 	mkroot 0-15:online
 	echo "zone movable" >"$CONF"
 	local events=$BATS_TEST_TMPDIR/events vlog=$BATS_TEST_TMPDIR/valgrind.log
@@ -13,17 +14,22 @@ load helpers
 	mkfifo "$events"
 	exec 7<>"$events"
 	# valgrind hands LD_PRELOAD on to the program it runs.
-	LD_PRELOAD=$FAKESYS valgrind --error-exitcode=99 --leak-check=full \
+	# Every wait is bounded: a watch that dies leaves the FIFO unread, and
+	# a writer to a full FIFO would block for ever.
+	LD_PRELOAD=$FAKESYS timeout -k 10 600 valgrind --error-exitcode=99 --leak-check=full \
 		--show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect \
 		--log-file="$vlog" "$TOP/memonline" --sysroot "$ROOT" --config "$CONF" \
-		watch --replay "$events" 2>"$wlog" 7>&- &
+		watch --replay "$events" 2>"$wlog" 3>&- 7>&- &
 	local pid=$! i
 	for ((i = 0; i < 1500; i++)); do
 		grep -q "watching for hot-added memory" "$wlog" && break
 		sleep 0.02
 	done
+	grep -q "watching for hot-added memory" "$wlog" ||
+		{ kill "$pid"; fail "watch did not start: $(cat "$wlog")"; }
 	"$TOP/scripts/mkfixture" "$ROOT" 16-2015:offline
-	seq -f 'add /devices/system/memory/memory%g' 16 2015 >&7
+	timeout 600 seq -f 'add /devices/system/memory/memory%g' 16 2015 >&7 ||
+		{ kill "$pid"; fail "watch stopped reading its events: $(cat "$wlog")"; }
 	exec 7>&-
 	local rc=0
 	wait "$pid" || rc=$?
