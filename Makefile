@@ -118,10 +118,11 @@ check-qemu-deb:
 	MEMONLINE_QEMU_DEB=$(MEMONLINE_DEB) $(PROVE) tests/qemu/run-xen-domu :: xen-domu-pvh
 
 # The suites alone, against this build: what a package build runs
-# (debian/rules, the RPM spec's %check), with no apt-get and no sanitizers.
+# (debian/rules, the RPM spec's %check), with no apt-get and no sanitizers;
+# each skipped test is shown with its reason.
 check-suites: check-build
 	MEMONLINE=$(abspath $(O)/memonline) FAKESYS=$(abspath $(FAKESYS)) \
-		$(PROVE) -e tests/run-test $(TEST_BIN) $(BATS)
+		$(PROVE) --directives -e tests/run-test $(TEST_BIN) $(BATS)
 
 check-sanitize:
 	$(MAKE) --no-print-directory O=build/asan CFLAGS="-O1 -g $(SAN_FLAGS)" \
