@@ -5,6 +5,7 @@ PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
+DATADIR ?= $(PREFIX)/share
 SYSCONFDIR ?= /etc
 DESTDIR ?=
 
@@ -161,6 +162,8 @@ install: all
 		$(INSTALL) -m0644 $(UNITS) $(DESTDIR)$(SYSTEMDUNITDIR)/)
 	$(if $(wildcard completion/memonline),$(INSTALL) -Dm0644 completion/memonline \
 		$(DESTDIR)$(BASHCOMPDIR)/memonline)
+	$(INSTALL) -Dm0644 prometheus/memonline-alerts.yml \
+		$(DESTDIR)$(DATADIR)/memonline/memonline-alerts.yml
 
 STRIP ?= strip
 install-strip:
@@ -168,6 +171,8 @@ install-strip:
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/memonline $(DESTDIR)$(BASHCOMPDIR)/memonline
+	rm -f $(DESTDIR)$(DATADIR)/memonline/memonline-alerts.yml
+	rmdir $(DESTDIR)$(DATADIR)/memonline 2>/dev/null || :
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(MAN8)))
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(MAN5)))
 	rm -f $(addprefix $(DESTDIR)$(UDEVRULESDIR)/,$(notdir $(UDEV_RULES)))

@@ -142,6 +142,26 @@ int open(const char *path, int flags, ...)
 
 int open64(const char *path, int flags, ...) __attribute__((alias("open")));
 
+/*
+ * _FORTIFY_SOURCE (the packages' hardening) turns an open() or openat()
+ * whose flags are not constant into these: lib/ctx.c's fallback for a
+ * kernel without openat2, which valgrind 3.19 also lacks.
+ */
+int __openat_2(int dirfd, const char *path, int flags);
+int __openat_2(int dirfd, const char *path, int flags)
+{
+	return openat(dirfd, path, flags);
+}
+
+int __open_2(const char *path, int flags);
+int __open_2(const char *path, int flags)
+{
+	return openat(AT_FDCWD, path, flags);
+}
+
+int __openat64_2(int dirfd, const char *path, int flags) __attribute__((alias("__openat_2")));
+int __open64_2(const char *path, int flags) __attribute__((alias("__open_2")));
+
 /* glibc has no openat2() wrapper: memonline calls it through syscall(). */
 long syscall(long nr, ...)
 {

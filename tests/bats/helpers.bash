@@ -50,6 +50,13 @@ require_tool() {
 	command -v "$1" >/dev/null || skip "no $1 (Debian package $2)"
 }
 
+# promtool: installed, or Debian's put in .cache by scripts/fetch-promtool.
+promtool_bin() {
+	command -v promtool 2>/dev/null ||
+		{ [ -x "$TOP/.cache/promtool/usr/bin/promtool" ] &&
+			echo "$TOP/.cache/promtool/usr/bin/promtool"; }
+}
+
 # Mounting in a namespace of its own needs privileges a buildd's user, in a
 # chroot, does not have.  require_privilege [UNSHARE-OPTION...]
 require_privilege() {

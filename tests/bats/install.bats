@@ -52,6 +52,7 @@ DISTRO_DIRS=(PREFIX=/usr UDEVDIR=/usr/lib/udev SYSTEMDUNITDIR=/usr/lib/systemd/s
 	assert_line usr/lib/udev/rules.d/85-memonline.rules
 	assert_line usr/lib/systemd/system/memonline.service
 	assert_line usr/share/bash-completion/completions/memonline
+	assert_line usr/share/memonline/memonline-alerts.yml
 	assert_file_executable "$DEST/usr/bin/memonline"
 }
 

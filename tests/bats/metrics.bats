@@ -6,12 +6,6 @@ load helpers
 
 PROMCHECK=$TOP/tests/promcheck
 
-promtool_bin() {
-	command -v promtool 2>/dev/null ||
-		{ [ -x "$TOP/.cache/promtool/usr/bin/promtool" ] &&
-			echo "$TOP/.cache/promtool/usr/bin/promtool"; }
-}
-
 xen_tree() {
 	mkroot --xen 1048576:524288:0:0 --hotplug-unpopulated --module virtio_mem:builtin \
 		0-3:online:DMA32 4-7:online:Normal 8-9:online:Movable:1 10:going-offline:Movable:1 \
