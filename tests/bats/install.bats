@@ -9,7 +9,7 @@ load helpers
 setup() {
 	SRC=$BATS_TEST_TMPDIR/src
 	mkdir -p "$SRC"
-	cp -r "$TOP"/{Makefile,udev,systemd,man,etc,completion} "$SRC"/
+	cp -r "$TOP"/{Makefile,udev,systemd,man,etc,completion,prometheus} "$SRC"/
 	rm -f "$SRC"/udev/*.rules "$SRC"/systemd/*.service
 	# No sources: an archive older than the binary keeps make from building.
 	mkdir -p "$SRC/lib"
