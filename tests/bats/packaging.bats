@@ -57,9 +57,9 @@ mkdeb() {
 	assert_line 'distro_post memonline.service'
 }
 
-@test "the Debian unit is installed but not enabled" {
+@test "the Debian unit is enabled, and never started or stopped by the package" {
 	run -0 grep -A1 '^override_dh_installsystemd:' "$TOP/debian/rules"
-	assert_line --partial 'dh_installsystemd --no-enable'
+	assert_line --partial 'dh_installsystemd --no-start --no-stop-on-upgrade'
 }
 
 # libkmod and libmount are loaded with dlopen(): dpkg-shlibdeps and
