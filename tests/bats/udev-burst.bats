@@ -37,11 +37,12 @@ burst_busy() {
 
 @test "a block queued while the holder is finishing its pass is onlined by it (no lost wakeup)" {
 	mkroot 0-7:online 8:offline 9:offline
-	# Each state change takes 3 s: memory9's process runs inside memory8's pass.
-	export FAKESYS_CHANGE_US=3000000
+	# Each state change takes 10 s: memory9's process runs inside memory8's
+	# pass even on loaded cores (3 s was missed once in a buildd build).
+	export FAKESYS_CHANGE_US=10000000
 	mo online --udev memory8 >"$BATS_TEST_TMPDIR/a.out" 2>&1 &
 	local a=$!
-	for _ in $(seq 250); do
+	for _ in $(seq 500); do
 		burst_busy && break
 		sleep 0.02
 	done
