@@ -485,6 +485,21 @@ void mo_policy_decide(const struct mo_policy *p, const struct mo_block *b,
 		      uint64_t block_size, const struct mo_usage *u,
 		      enum mo_choice forced, struct mo_decision *d);
 
+/* ---- Time ------------------------------------------------------------ */
+
+/*
+ * A monotonic clock in nanoseconds, and a way to wait on it.  Whatever
+ * waits or retries takes one, so that tests can pass a fake clock that
+ * moves only when slept on.
+ */
+struct mo_clock {
+	uint64_t (*now)(void *data);
+	void (*sleep)(void *data, uint64_t ns);
+	void *data;
+};
+/* CLOCK_MONOTONIC; its sleep resumes after a signal. */
+extern const struct mo_clock mo_clock_monotonic;
+
 /* ---- Applying a decision ---------------------------------------------- */
 
 /*
