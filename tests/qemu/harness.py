@@ -156,10 +156,11 @@ class Guest:
     """QEMU running one scenario; run() returns a Result."""
 
     def __init__(self, scenario, kernel, initrd, workdir, dimm_bytes, vmem_bytes,
-                 verbose=False):
+                 verbose=False, smp=1):
         self.sc = scenario
         self.kernel, self.initrd, self.workdir = kernel, initrd, workdir
         self.dimm_bytes, self.vmem_bytes = dimm_bytes, vmem_bytes
+        self.smp = smp
         self.verbose = verbose
         self.serial = os.path.join(workdir, scenario.name + ".serial.log")
         # A socket path must fit in sun_path (108 bytes): keep it short.
@@ -183,7 +184,7 @@ class Guest:
                   f"mo_vmem_bytes={self.vmem_bytes}")
         cmd = ["qemu-system-x86_64", "-M", "pc", "-accel", "tcg",
                "-m", f"{sc.mem // 2**20}M,slots={sc.slots},maxmem={maxmem // 2**20}M",
-               "-smp", "1", "-nodefaults", "-display", "none",
+               "-smp", str(self.smp), "-nodefaults", "-display", "none",
                "-no-reboot", "-no-shutdown",
                "-kernel", self.kernel, "-initrd", self.initrd, "-append", append,
                "-serial", "file:" + self.serial,
@@ -501,6 +502,9 @@ def main(doc, scenarios, xen=False, suite=None):
                     help="size of the virtio-mem grow in the timed scenarios "
                     "(default %(default)s)")
     ap.add_argument("--timeout", type=float, help="per-scenario timeout in seconds")
+    ap.add_argument("--smp", type=int, default=1,
+                    help="vCPUs of a KVM-style guest (default %(default)s; Xen guests "
+                    "keep their own)")
     ap.add_argument("--cache", default=os.environ.get(
         "MEMONLINE_QEMU_CACHE", os.path.join(HERE, "..", "..", ".cache", "qemu")))
     if suite:
@@ -689,7 +693,8 @@ def run_all(args, chosen, workdir, xen, bail, suite=None):
             continue
         if args.timeout:
             sc.timeout = args.timeout
-        guest = Guest(sc, kernel, path, workdir, dimm_bytes, args.vmem_bytes, args.verbose)
+        guest = Guest(sc, kernel, path, workdir, dimm_bytes, args.vmem_bytes, args.verbose,
+                      args.smp)
         res = results[sc.name] = guest.run()
         if sc.compare:
             compare_zones(res, results.get(sc.compare), sc.compare)
