@@ -120,10 +120,6 @@ const char *explain_state_error(int err, bool offline);
 /* Offline a block, interrupting the kernel's migration after seconds: -ETIME. */
 int offline_within(struct mo_ctx *ctx, struct mo_block *b, double seconds);
 
-/* memonline watch's marker, RUN/memonline/watch: locked while it runs (bin/watch.c). */
-int watch_marker_path(struct mo_ctx *ctx, char *buf, size_t size);
-bool watch_running(struct mo_ctx *ctx);
-
 /* memonline doctor's checks (bin/doctor.c), also exported as metrics. */
 enum check_id {
 	CHECK_HOTPLUG,

@@ -53,7 +53,8 @@ struct facts {
 	size_t n_rules;
 	int rules_err;
 	const struct mo_udev_rules_file *our_rule;
-	bool daemon_running, daemon_enabled;
+	struct mo_owner_info owner; /* the kernel's setting, the daemon */
+	bool daemon_enabled;
 	int hotadd; /* something can hot-add memory: 1, 0, or -1 cannot tell */
 };
 
@@ -80,18 +81,17 @@ static void fix(struct check *c, const char *fmt, ...)
 
 static bool kernel_onlines(const struct facts *f)
 {
-	return f->mem && f->mem->auto_online != MO_AUTO_OFFLINE &&
-	       f->mem->auto_online != MO_AUTO_UNKNOWN;
+	return f->mem && mo_owner_kernel(f->owner.owner);
 }
 
 static bool memonline_onlines(const struct facts *f)
 {
-	return f->our_rule || f->daemon_running || f->daemon_enabled;
+	return f->our_rule || f->owner.daemon_running || f->daemon_enabled;
 }
 
 static const char *memonline_onliner(const struct facts *f, char *buf, size_t size)
 {
-	if (f->daemon_running)
+	if (f->owner.daemon_running)
 		return "memonline watch runs";
 	if (f->daemon_enabled)
 		return "memonline.service is enabled";
@@ -159,7 +159,7 @@ static void check_sysfs(const struct facts *f, struct check *c)
 
 static void check_onliners(const struct facts *f, struct check *c)
 {
-	const char *mode = f->mem ? mo_auto_online_name(f->mem->auto_online) : "?";
+	const char *mode = mo_auto_online_name(f->owner.auto_online);
 	char buf[768];
 
 	if (!f->mem) {
@@ -167,7 +167,7 @@ static void check_onliners(const struct facts *f, struct check *c)
 		return;
 	}
 	if (kernel_onlines(f) && memonline_onlines(f)) {
-		if (mo_policy_auto_online(f->policy) == MO_AUTO_CORRECT) {
+		if (f->owner.owner == MO_OWNER_KERNEL_CORRECTED) {
 			set(c, CHECK_OK, "the kernel onlines new memory (auto_online_blocks=%s) "
 			    "and memonline corrects its zones (auto-online correct)", mode);
 			return;
@@ -192,7 +192,7 @@ static void check_onliners(const struct facts *f, struct check *c)
 		set(c, CHECK_OK, "the udev rule %s onlines new memory", f->rules[0].path);
 		return;
 	}
-	if (f->mem->auto_online == MO_AUTO_UNKNOWN) {
+	if (f->owner.auto_online == MO_AUTO_UNKNOWN) {
 		set(c, CHECK_WARNING, "cannot tell whether the kernel onlines new memory: "
 		    "%s/devices/system/memory/auto_online_blocks is missing or unreadable, and "
 		    "no memory udev rule or memonline watch is there", mo_sys_dir(f->ctl->ctx));
@@ -607,7 +607,7 @@ void doctor_run(struct control *ctl, const struct mo_policy *p,
 	for (size_t i = 0; i < f.n_rules; i++)
 		if (f.rules[i].memonline && !f.our_rule)
 			f.our_rule = &f.rules[i];
-	f.daemon_running = watch_running(ctl->ctx);
+	mo_owner_read(ctl->ctx, p, 0, &f.owner);
 	f.daemon_enabled = unit_enabled(ctl->ctx);
 	f.hotadd = hotadd_possible(&f);
 	for (int i = 0; i < CHECK__MAX; i++) {

@@ -471,22 +471,19 @@ static void online_udev_block(struct run *r, const struct mo_policy *p, enum mo_
  */
 static bool udev_steps_aside(struct control *ctl)
 {
-	enum mo_auto_online a;
+	struct mo_owner_info o;
 
 	open_context(ctl);
-	if (watch_running(ctl->ctx)) {
-		if (ctl->verbose)
-			warnx("memonline watch runs: leaving the block to it");
-		return true;
-	}
-	if (mo_read_auto_online(ctl->ctx, &a) == 0 && a != MO_AUTO_OFFLINE &&
-	    a != MO_AUTO_UNKNOWN) {
-		if (ctl->verbose)
-			warnx("the kernel onlines new memory itself (auto_online_blocks=%s): "
-			      "leaving the block to it", mo_auto_online_name(a));
-		return true;
-	}
-	return false;
+	/* Before the policy is loaded: correcting is the daemon's job, not the rule's. */
+	mo_owner_read(ctl->ctx, NULL, 0, &o);
+	if (o.owner == MO_OWNER_US)
+		return false;
+	if (ctl->verbose && o.daemon_running)
+		warnx("memonline watch runs: leaving the block to it");
+	else if (ctl->verbose)
+		warnx("the kernel onlines new memory itself (auto_online_blocks=%s): "
+		      "leaving the block to it", mo_auto_online_name(o.auto_online));
+	return true;
 }
 
 /*
@@ -754,10 +751,14 @@ int cmd_online(struct control *ctl, int argc, char **argv)
 		select_targets(&r, argc - optind, argv + optind, online_usage);
 	}
 	refuse_read_only(&r);
-	if (ctl->verbose && r.mem->auto_online != MO_AUTO_OFFLINE &&
-	    r.mem->auto_online != MO_AUTO_UNKNOWN)
-		warnx("note: the kernel onlines new memory itself (auto_online_blocks=%s)",
-		      mo_auto_online_name(r.mem->auto_online));
+	if (ctl->verbose) {
+		struct mo_owner_info o;
+
+		mo_owner_read(ctl->ctx, p, 0, &o);
+		if (mo_owner_kernel(o.owner))
+			warnx("note: the kernel onlines new memory itself "
+			      "(auto_online_blocks=%s)", mo_auto_online_name(o.auto_online));
+	}
 
 	begin_output(&r);
 	/* Lowest first: kernel zones grow upwards from boot memory. */

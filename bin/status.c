@@ -82,19 +82,20 @@ static const char *zone_row_name(int row)
 }
 
 /* Who onlines memory the kernel adds from now on, in words. */
-static const char *new_memory_owner(enum mo_auto_online a)
+static const char *new_memory_owner(const struct mo_owner_info *o)
 {
-	switch (a) {
-	case MO_AUTO_OFFLINE:
-		return "left offline by the kernel: a udev rule or memonline watch must online it";
-	case MO_AUTO_ONLINE:
-		return "onlined by the kernel itself, into its default zone";
+	if (!mo_owner_kernel(o->owner))
+		return o->auto_online == MO_AUTO_OFFLINE
+			       ? "left offline by the kernel: a udev rule or memonline watch "
+				 "must online it"
+			       : "unknown (auto_online_blocks is missing or unreadable)";
+	switch (o->auto_online) {
 	case MO_AUTO_ONLINE_KERNEL:
 		return "onlined by the kernel itself, into a kernel zone";
 	case MO_AUTO_ONLINE_MOVABLE:
 		return "onlined by the kernel itself, into ZONE_MOVABLE";
 	default:
-		return "unknown (auto_online_blocks is missing or unreadable)";
+		return "onlined by the kernel itself, into its default zone";
 	}
 }
 
@@ -171,6 +172,7 @@ struct extras {
 	struct mo_virt virt;
 	struct balloon_view balloon;
 	struct mo_driver_info drivers[MO_DRIVER__MAX];
+	struct mo_owner_info owner;
 };
 
 static void drivers_json(struct json *j, const struct mo_driver_info *drv)
@@ -299,9 +301,8 @@ static void print_json(const struct mo_memory *mem, const struct summary *s,
 
 	json_begin(&j, stdout);
 	json_u64(&j, "block_size", mem->block_size);
-	json_str(&j, "auto_online_blocks", mo_auto_online_name(mem->auto_online));
-	json_bool(&j, "kernel_onlines_new_memory",
-		  mem->auto_online != MO_AUTO_OFFLINE && mem->auto_online != MO_AUTO_UNKNOWN);
+	json_str(&j, "auto_online_blocks", mo_auto_online_name(x->owner.auto_online));
+	json_bool(&j, "kernel_onlines_new_memory", mo_owner_kernel(x->owner.owner));
 
 	json_object(&j, "kernel_policy");
 	if (hp->online_policy[0])
@@ -511,8 +512,8 @@ static void print_text(const struct mo_memory *mem, const struct summary *s,
 		       mo_policy_ratio(p));
 	else
 		printf("Movable:kernel:      - (no kernel memory online)\n");
-	printf("auto_online_blocks:  %s\n", mo_auto_online_name(mem->auto_online));
-	printf("New memory:          %s\n", new_memory_owner(mem->auto_online));
+	printf("auto_online_blocks:  %s\n", mo_auto_online_name(x->owner.auto_online));
+	printf("New memory:          %s\n", new_memory_owner(&x->owner));
 	if (hp->online_policy[0]) {
 		printf("Kernel policy:       %s", hp->online_policy);
 		if (hp->auto_movable_ratio >= 0)
@@ -623,6 +624,7 @@ int cmd_status(struct control *ctl, int argc, char **argv)
 		      x.balloon.err == -EINVAL ? "unexpected value" : strerror(-x.balloon.err));
 	mo_drivers_read(ctl->ctx, x.drivers);
 	mo_virt_detect(ctl->ctx, &x.virt);
+	mo_owner_read(ctl->ctx, p, 0, &x.owner);
 	if (ctl->json)
 		print_json(mem, s, p, &x);
 	else

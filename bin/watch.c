@@ -92,9 +92,6 @@ struct table {
 	size_t cap, n; /* cap: a power of two */
 };
 
-/* Who onlines new blocks, from auto_online_blocks and the policy. */
-enum owner { OWNER_UNSET = -1, OWNER_US, OWNER_KERNEL, OWNER_KERNEL_CORRECTED };
-
 struct watch {
 	struct control *ctl;
 	struct mo_ctx *ctx;
@@ -102,7 +99,7 @@ struct watch {
 	struct mo_monitor *mon;
 	uint64_t block_size;
 	struct table t;
-	enum owner owner;
+	int owner; /* enum mo_owner, or -1 before the first check */
 	uint8_t gen;
 
 	unsigned long queue[BATCH];
@@ -111,8 +108,8 @@ struct watch {
 	size_t n_retry;
 	uint64_t timer_due; /* what the timerfd is armed for; 0: disarmed */
 
-	int ep, sfd, tfd, marker_fd;
-	char marker[PATH_MAX];
+	int ep, sfd, tfd;
+	struct mo_daemon_lock marker;
 	bool journal;	   /* stderr goes to the journal: levels as <N> prefixes */
 	bool source_polls; /* false: a regular file, always readable */
 	bool replay;	   /* events from --replay, not from the kernel or udevd */
@@ -362,32 +359,26 @@ static void usage_remove(struct mo_usage *u, int node, bool movable, uint64_t si
 
 static void check_owner(struct watch *w)
 {
-	enum mo_auto_online a = MO_AUTO_UNKNOWN;
-	enum owner owner = OWNER_US;
+	struct mo_owner_info o;
 
-	/* Unreadable (old kernels): nobody else onlines, as before the knob. */
-	if (mo_read_auto_online(w->ctx, &a) == 0 && a != MO_AUTO_OFFLINE &&
-	    a != MO_AUTO_UNKNOWN)
-		owner = mo_policy_auto_online(w->policy) == MO_AUTO_CORRECT
-				? OWNER_KERNEL_CORRECTED
-				: OWNER_KERNEL;
-	if (owner == w->owner)
+	mo_owner_read(w->ctx, w->policy, MO_OWNER_AS_DAEMON, &o);
+	if ((int)o.owner == w->owner)
 		return;
-	if (owner == OWNER_KERNEL)
+	if (o.owner == MO_OWNER_KERNEL)
 		say(w, LOG_NOTICE,
 		    "the kernel onlines new memory itself "
 		    "(auto_online_blocks=%s): stepping aside",
-		    mo_auto_online_name(a));
-	else if (owner == OWNER_KERNEL_CORRECTED)
+		    mo_auto_online_name(o.auto_online));
+	else if (o.owner == MO_OWNER_KERNEL_CORRECTED)
 		say(w, LOG_NOTICE,
 		    "the kernel onlines new memory itself "
 		    "(auto_online_blocks=%s): moving only the blocks it puts in "
 		    "another zone than the policy's (auto-online correct)",
-		    mo_auto_online_name(a));
-	else if (w->owner != OWNER_UNSET)
+		    mo_auto_online_name(o.auto_online));
+	else if (w->owner != -1)
 		say(w, LOG_NOTICE,
 		    "auto_online_blocks=offline: onlining new memory again");
-	w->owner = owner;
+	w->owner = o.owner;
 }
 
 /* ---- Acting on one block ---- */
@@ -589,10 +580,10 @@ static void handle_block(struct watch *w, struct mo_block *b, struct mo_usage *u
 		return;
 	set_state_flags(s, b);
 	switch (w->owner) {
-	case OWNER_KERNEL:
+	case MO_OWNER_KERNEL:
 		stop_retrying(w, s);
 		return;
-	case OWNER_KERNEL_CORRECTED:
+	case MO_OWNER_KERNEL_CORRECTED:
 		stop_retrying(w, s);
 		correct_block(w, s, b, u);
 		return;
@@ -627,7 +618,8 @@ static bool wait_behind(struct watch *w, const struct mo_block *b, const struct 
 {
 	struct slot *s = find(&w->t, b->id);
 
-	if (!s || w->owner != OWNER_US || b->state != MO_STATE_OFFLINE || b->id <= wt->lowest)
+	if (!s || w->owner != MO_OWNER_US || b->state != MO_STATE_OFFLINE ||
+	    b->id <= wt->lowest)
 		return false;
 	if (!(s->flags & S_RETRY))
 		w->n_retry++;
@@ -673,7 +665,7 @@ static void process_queue(struct watch *w)
 		if (!s)
 			continue; /* removed while queued */
 		s->flags &= ~S_QUEUED;
-		if (w->owner == OWNER_KERNEL) {
+		if (w->owner == MO_OWNER_KERNEL) {
 			say(w, LOG_DEBUG, "memory%lu: left to the kernel", s->id);
 			stop_retrying(w, s);
 			continue;
@@ -1178,71 +1170,28 @@ static void lock_memory(struct watch *w)
 }
 #endif
 
-int watch_marker_path(struct mo_ctx *ctx, char *buf, size_t size)
-{
-	int n = snprintf(buf, size, "%s/memonline/watch", mo_run_dir(ctx));
-
-	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
-}
-
-bool watch_running(struct mo_ctx *ctx)
-{
-	char path[PATH_MAX];
-	bool held;
-	int fd;
-
-	if (watch_marker_path(ctx, path, sizeof(path)) < 0)
-		return false;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return false;
-	/* A marker nobody holds locked was left by a daemon that died. */
-	held = flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;
-	close(fd);
-	return held;
-}
-
-/*
- * RUN/memonline/watch, locked while the daemon runs: the udev rule steps
- * aside while it exists, and a second daemon refuses to start.
- */
+/* RUN/memonline/watch: the udev rule steps aside, a second daemon refuses to start. */
 static void take_marker(struct watch *w)
 {
-	char dir[PATH_MAX], pid[32];
-	ssize_t n;
+	char path[PATH_MAX];
+	pid_t holder = 0;
+	int r;
 
-	if (watch_marker_path(w->ctx, w->marker, sizeof(w->marker)) < 0)
+	if (mo_daemon_marker_path(w->ctx, path, sizeof(path)) < 0)
 		errx(EXIT_FAIL, "%s: path too long", mo_run_dir(w->ctx));
-	snprintf(dir, sizeof(dir), "%s", w->marker);
-	*strrchr(dir, '/') = '\0';
-	if (mkdir(mo_run_dir(w->ctx), 0755) < 0 && errno != EEXIST)
-		errx(EXIT_FAIL, "%s: %s", mo_run_dir(w->ctx), strerror(errno));
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-		errx(EXIT_FAIL, "%s: %s", dir, strerror(errno));
-	w->marker_fd = open(w->marker, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (w->marker_fd < 0)
-		errx(EXIT_FAIL, "%s: %s", w->marker, strerror(errno));
-	if (flock(w->marker_fd, LOCK_EX | LOCK_NB) < 0) {
-		n = pread(w->marker_fd, pid, sizeof(pid) - 1, 0);
-		pid[n > 0 ? n : 0] = '\0';
-		pid[strcspn(pid, "\n")] = '\0';
-		errx(EXIT_FAIL, "memonline watch already runs (pid %s, %s)",
-		     pid[0] ? pid : "?", w->marker);
-	}
-	n = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
-	if (ftruncate(w->marker_fd, 0) < 0 || pwrite(w->marker_fd, pid, n, 0) != n)
-		say(w, LOG_WARNING, "%s: cannot write the pid, ignoring: %s", w->marker,
-		    strerror(errno));
-}
+	r = mo_daemon_lock(w->ctx, &w->marker, &holder);
+	if (r == -EWOULDBLOCK) {
+		char pid[32] = "?";
 
-static void release_marker(struct watch *w)
-{
-	if (w->marker_fd < 0)
-		return;
-	/* Unlink first: from here on the udev rule onlines new blocks again. */
-	unlink(w->marker);
-	close(w->marker_fd);
-	w->marker_fd = -1;
+		if (holder > 0)
+			snprintf(pid, sizeof(pid), "%d", (int)holder);
+		errx(EXIT_FAIL, "memonline watch already runs (pid %s, %s)", pid, path);
+	}
+	if (r < 0)
+		errx(EXIT_FAIL, "%s: %s", path, strerror(-r));
+	if (w->marker.pid_err < 0)
+		say(w, LOG_WARNING, "%s: cannot write the pid, ignoring: %s", path,
+		    strerror(-w->marker.pid_err));
 }
 
 static void open_source(struct watch *w, const char *replay, enum mo_monitor_kind kind)
@@ -1372,8 +1321,8 @@ int cmd_watch(struct control *ctl, int argc, char **argv)
 		{"replay", required_argument, NULL, OPT_REPLAY},
 		{NULL, 0, NULL, 0},
 	};
-	struct watch w = { .ctl = ctl, .owner = OWNER_UNSET, .marker_fd = -1, .ep = -1,
-			   .sfd = -1, .tfd = -1 };
+	struct watch w = { .ctl = ctl, .owner = -1, .marker = { .dir = -1, .fd = -1 },
+			   .ep = -1, .sfd = -1, .tfd = -1 };
 	enum mo_monitor_kind kind = MO_MONITOR_AUTO;
 	const char *replay = NULL;
 	struct mo_memory *mem;
@@ -1431,7 +1380,7 @@ int cmd_watch(struct control *ctl, int argc, char **argv)
 
 	/* Receiving is on: a block added from now on is seen by the scan or its event. */
 	if (rescan(&w, true) < 0) {
-		release_marker(&w);
+		mo_daemon_unlock(&w.marker);
 		return EXIT_FAIL;
 	}
 	say(&w, LOG_INFO, "watching for hot-added memory (%s events, %zu blocks known)",
@@ -1441,7 +1390,7 @@ int cmd_watch(struct control *ctl, int argc, char **argv)
 	run_loop(&w);
 
 	notify("STOPPING=1");
-	release_marker(&w);
+	mo_daemon_unlock(&w.marker);
 	say(&w, LOG_DEBUG, "%lu blocks onlined, %lu moved", w.onlined, w.moved);
 	close(w.ep);
 	close(w.sfd);

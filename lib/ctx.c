@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
@@ -232,6 +233,26 @@ const char *mo_proc_dir(const struct mo_ctx *ctx)
 const char *mo_run_dir(const struct mo_ctx *ctx)
 {
 	return ctx->run_dir;
+}
+
+int mo_run_open(struct mo_ctx *ctx, bool create)
+{
+	int run, fd, e;
+
+	if (create && mkdir(ctx->run_dir, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	run = open(ctx->run_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (run < 0)
+		return -errno;
+	if (create && mkdirat(run, MO_RUN_SUBDIR, 0755) < 0 && errno != EEXIST) {
+		e = -errno;
+		close(run);
+		return e;
+	}
+	fd = mo_open_beneath(run, MO_RUN_SUBDIR, O_RDONLY | O_DIRECTORY);
+	e = -errno;
+	close(run);
+	return fd >= 0 ? fd : e;
 }
 
 const char *mo_root_dir(const struct mo_ctx *ctx)

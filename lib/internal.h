@@ -52,6 +52,15 @@ int mo_memory_fd(const struct mo_ctx *ctx);
 /* The kernel has NUMA nodes in sysfs (devices/system/node/nodeN). */
 bool mo_numa(struct mo_ctx *ctx);
 
+/* memonline's directory below mo_run_dir(), where its runtime files live. */
+#define MO_RUN_SUBDIR "memonline"
+/*
+ * RUN/memonline, opened beneath RUN; with create, RUN and it are made first
+ * when missing (a captured tree may have no run/: it is memonline's to make,
+ * as /run is).  -errno.
+ */
+int mo_run_open(struct mo_ctx *ctx, bool create);
+
 /* openat that never resolves outside dirfd (-1 and errno EXDEV if it would). */
 int mo_open_beneath(int dirfd, const char *path, int flags);
 /* The same for a directory to read: NULL and errno on failure. */

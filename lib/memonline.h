@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -714,6 +715,72 @@ struct mo_xen_diagnosis {
 	bool pool;
 };
 void mo_xen_diagnose(const struct mo_xen_facts *f, struct mo_xen_diagnosis *ret);
+
+/* ---- Who onlines ------------------------------------------------------ */
+
+/*
+ * Who onlines a block the kernel adds from now on.  The kernel comes first:
+ * with auto_online_blocks other than offline it onlines the block before
+ * anyone sees the event, and memonline steps aside, or, with the policy's
+ * "auto-online correct", its daemon moves the blocks the kernel put in
+ * another zone than the policy's.  Else memonline watch, while it runs;
+ * else the caller itself (the udev rule, `online`).
+ */
+enum mo_owner {
+	MO_OWNER_US,
+	MO_OWNER_DAEMON,
+	MO_OWNER_KERNEL,
+	MO_OWNER_KERNEL_CORRECTED,
+};
+
+struct mo_owner_info {
+	enum mo_owner owner;
+	enum mo_auto_online auto_online; /* MO_AUTO_UNKNOWN: missing or unreadable */
+	bool daemon_running;             /* never set with MO_OWNER_AS_DAEMON */
+};
+
+enum {
+	/* The caller is memonline watch: its own lock is no other onliner. */
+	MO_OWNER_AS_DAEMON = 1 << 0,
+};
+
+/*
+ * The one answer, from the facts; p NULL: the built-in policy (step aside).
+ * auto_online_blocks missing or unreadable (kernels before 4.7 with
+ * MEMORY_HOTPLUG_DEFAULT_ONLINE unset) means nobody else onlines.
+ */
+enum mo_owner mo_owner_decide(enum mo_auto_online a, bool daemon_running,
+			      const struct mo_policy *p);
+/* The kernel onlines new memory: MO_OWNER_KERNEL or MO_OWNER_KERNEL_CORRECTED. */
+bool mo_owner_kernel(enum mo_owner o);
+/*
+ * Read auto_online_blocks and the daemon's lock, and decide.  What cannot be
+ * read counts as nobody else onlining, so this cannot fail.
+ */
+void mo_owner_read(struct mo_ctx *ctx, const struct mo_policy *p, unsigned flags,
+		   struct mo_owner_info *ret);
+
+/*
+ * memonline watch's marker, RUN/memonline/watch: locked while the daemon
+ * runs, and holding its pid.  The udev rule steps aside while it exists
+ * (TEST!=), a second daemon refuses to start, and a marker nobody holds was
+ * left by a daemon that died.
+ */
+struct mo_daemon_lock {
+	int dir, fd;  /* RUN/memonline and the marker; -1 when not held */
+	int pid_err;  /* -errno: our pid could not be written (the lock is ours still) */
+};
+/*
+ * Take it, creating RUN and RUN/memonline as needed.  -EWOULDBLOCK: another
+ * daemon holds it, *holder its pid (0 when unreadable).
+ */
+int mo_daemon_lock(struct mo_ctx *ctx, struct mo_daemon_lock *ret, pid_t *holder);
+/* Remove the marker, then unlock: the udev rule onlines new blocks again. */
+void mo_daemon_unlock(struct mo_daemon_lock *lock);
+/* A daemon holds the marker: false without one, or with a stale one. */
+bool mo_daemon_running(struct mo_ctx *ctx);
+/* The marker's path, for messages: -ENAMETOOLONG when it does not fit. */
+int mo_daemon_marker_path(const struct mo_ctx *ctx, char *buf, size_t size);
 
 #ifdef __cplusplus
 }

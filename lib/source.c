@@ -134,23 +134,20 @@ static enum hypervisor detect_hypervisor(struct mo_ctx *ctx)
 	return HV_NONE;
 }
 
-#define SOURCE_RECORDS "memonline/source"
+#define SOURCE_RECORDS "source"
 
-/* The records' directory below RUN, or -1 when there is none. */
+/* The records' directory below RUN/memonline, or -1 when there is none. */
 static int open_records(struct mo_ctx *ctx, bool create)
 {
 	int run, fd;
 
-	/* A captured tree may have no run/: it is memonline's to make, as /run is. */
-	if (create)
-		(void)mkdir(mo_run_dir(ctx), 0755);
-	run = open(mo_run_dir(ctx), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (run < 0)
+	run = mo_run_open(ctx, create);
+	if (run < 0) {
+		errno = -run;
 		return -1;
-	if (create) {
-		(void)mkdirat(run, "memonline", 0755);
-		(void)mkdirat(run, SOURCE_RECORDS, 0755);
 	}
+	if (create)
+		(void)mkdirat(run, SOURCE_RECORDS, 0755);
 	fd = mo_open_beneath(run, SOURCE_RECORDS, O_RDONLY | O_DIRECTORY);
 	close(run);
 	return fd;
