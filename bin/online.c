@@ -486,142 +486,49 @@ static bool udev_steps_aside(struct control *ctl)
 	return true;
 }
 
-/*
- * The rule's burst.  udevd runs the rule once per added block, up to
- * children_max processes at once, each loading the policy and reading sysfs
- * while the guest may be short of memory: together they took a starving
- * workload's last pages (issue 16).  Instead the first process onlines the
- * blocks of every event of the burst and a process that starts meanwhile
- * leaves at once; the blocks onlined early fail the rule's
- * ATTR{state}=="offline" guard, and no process starts for them at all.
- *
- * RUN/memonline/udev-queue lists the block of each event, one per line:
- * an append holds its lock shared, the holder of the burst takes it alone
- * to read and empty the queue.  RUN/memonline/udev-burst, locked, marks the
- * holder.  A process queues its block, then tries the burst lock and
- * leaves if it is held.  The holder empties the queue before each pass and,
- * once it has unlocked, locks again for another pass while the queue is
- * not empty.  No block is lost: a process that found the lock held had
- * queued its block before, so when that holder unlocks, either a pass has
- * taken the block or the queue is not empty and the holder, or whoever
- * took the lock from it (and makes a pass after), goes on.
- */
-struct burst {
-	int queue, lock;
-};
-
-/* RUN/memonline/NAME, created; the directories too, as the daemon makes them. */
-static int open_run_file(struct mo_ctx *ctx, const char *name)
+/* The rule's burst (mo_burst_open): false when this process leaves it to the holder. */
+static bool burst_join(struct mo_burst *b, struct mo_ctx *ctx, unsigned long id)
 {
-	char path[PATH_MAX];
+	int r = mo_burst_open(ctx, b);
 
-	if (snprintf(path, sizeof(path), "%s/memonline/%s", mo_run_dir(ctx), name) >=
-	    (int)sizeof(path)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	if (mkdir(mo_run_dir(ctx), 0755) < 0 && errno != EEXIST)
-		return -1;
-	*strrchr(path, '/') = '\0';
-	if (mkdir(path, 0755) < 0 && errno != EEXIST)
-		return -1;
-	path[strlen(path)] = '/';
-	return open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-}
-
-/* Queue the block; false when this process is to leave it to the holder. */
-static bool burst_join(struct burst *b, struct mo_ctx *ctx, unsigned long id)
-{
-	char line[32];
-	int n = snprintf(line, sizeof(line), "%lu\n", id);
-	bool queued;
-
-	b->queue = open_run_file(ctx, "udev-queue");
-	b->lock = b->queue < 0 ? -1 : open_run_file(ctx, "udev-burst");
-	if (b->lock < 0) {
+	if (r < 0) {
 		warnx("%s/memonline: %s: onlining memory%lu alone", mo_run_dir(ctx),
-		      strerror(errno), id);
-		if (b->queue >= 0)
-			close(b->queue);
-		b->queue = -1;
-		return true;
-	}
-	queued = flock(b->queue, LOCK_SH) == 0 && write(b->queue, line, n) == n;
-	flock(b->queue, LOCK_UN);
-	if (!queued) {
-		warnx("%s/memonline/udev-queue: %s: onlining memory%lu alone",
-		      mo_run_dir(ctx), strerror(errno), id);
-		close(b->queue);
-		close(b->lock);
+		      strerror(-r), id);
 		b->queue = b->lock = -1;
 		return true;
 	}
-	return flock(b->lock, LOCK_EX | LOCK_NB) == 0 || errno != EWOULDBLOCK;
-}
-
-static int cmp_ulong(const void *a, const void *b)
-{
-	unsigned long x = *(const unsigned long *)a, y = *(const unsigned long *)b;
-
-	return (x > y) - (x < y);
+	r = mo_burst_join(b, id);
+	if (r < 0) {
+		warnx("%s/memonline/udev-queue: %s: onlining memory%lu alone",
+		      mo_run_dir(ctx), strerror(-r), id);
+		mo_burst_close(b);
+		return true;
+	}
+	if (r == 0)
+		mo_burst_close(b);
+	return r > 0;
 }
 
 /* The queued blocks, sorted and once each; the queue is emptied. */
-static size_t burst_take(struct burst *b, struct mo_ctx *ctx, unsigned long **ids)
+static size_t burst_take(struct mo_burst *b, struct mo_ctx *ctx, unsigned long **ids)
 {
-	struct stat st;
-	char *text = NULL, *line, *save;
-	size_t n = 0, k = 0;
-	ssize_t len = -1;
+	ssize_t n = mo_burst_take(b, ids);
 
-	*ids = NULL;
-	if (flock(b->queue, LOCK_EX) < 0)
-		return 0;
-	if (fstat(b->queue, &st) == 0 && st.st_size > 0 && (text = malloc(st.st_size + 1)))
-		len = pread(b->queue, text, st.st_size, 0);
-	if (len > 0 && ftruncate(b->queue, 0) < 0)
+	if (b->empty_err < 0)
 		warnx("%s/memonline/udev-queue: cannot empty it: %s", mo_run_dir(ctx),
-		      strerror(errno));
-	flock(b->queue, LOCK_UN);
-	if (len <= 0) {
-		free(text);
-		return 0;
-	}
-	text[len] = '\0';
-	*ids = calloc(len / 2 + 1, sizeof(**ids));
-	for (line = strtok_r(text, "\n", &save); *ids && line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		uint64_t v;
-
-		if (mo_parse_u64(line, 10, &v) == 0 && v <= ULONG_MAX / 2)
-			(*ids)[n++] = v;
-	}
-	free(text);
-	if (!*ids) {
+		      strerror(-b->empty_err));
+	if (n < 0) {
 		warnx("out of memory: the queued blocks are left to their events");
+		*ids = NULL;
 		return 0;
 	}
-	qsort(*ids, n, sizeof(**ids), cmp_ulong);
-	for (size_t i = 0; i < n; i++)
-		if (!k || (*ids)[k - 1] != (*ids)[i])
-			(*ids)[k++] = (*ids)[i];
-	return k;
-}
-
-/* Unlock; true when the lock is ours again for another pass. */
-static bool burst_again(struct burst *b)
-{
-	struct stat st;
-
-	flock(b->lock, LOCK_UN);
-	return fstat(b->queue, &st) == 0 && st.st_size > 0 &&
-	       flock(b->lock, LOCK_EX | LOCK_NB) == 0;
+	return n;
 }
 
 static int online_burst(struct run *r, enum mo_choice forced, unsigned long id)
 {
 	struct control *ctl = r->ctl;
-	struct burst b;
+	struct mo_burst b;
 	struct mo_policy *p;
 
 	if (!burst_join(&b, ctl->ctx, id)) {
@@ -646,9 +553,8 @@ static int online_burst(struct run *r, enum mo_choice forced, unsigned long id)
 			for (size_t i = 0; i < n && !udev_steps_aside(ctl); i++)
 				online_udev_block(r, p, forced, ids[i]);
 			free(ids);
-		} while (burst_again(&b));
-		close(b.queue);
-		close(b.lock);
+		} while (mo_burst_again(&b));
+		mo_burst_close(&b);
 	}
 	end_output(r);
 	mo_policy_free(p);

@@ -782,6 +782,54 @@ bool mo_daemon_running(struct mo_ctx *ctx);
 /* The marker's path, for messages: -ENAMETOOLONG when it does not fit. */
 int mo_daemon_marker_path(const struct mo_ctx *ctx, char *buf, size_t size);
 
+/*
+ * The udev rule's burst.  udevd runs the rule once per added block, up to
+ * children_max processes at once, each loading the policy and reading sysfs
+ * while the guest may be short of memory: together they took a starving
+ * workload's last pages (issue 16).  Instead the first process onlines the
+ * blocks of every event of the burst and a process that starts meanwhile
+ * leaves at once; the blocks onlined early fail the rule's
+ * ATTR{state}=="offline" guard, and no process starts for them at all.
+ *
+ * RUN/memonline/udev-queue lists the block of each event, one per line:
+ * an append holds its lock shared, the holder of the burst takes it alone
+ * to read and empty the queue.  RUN/memonline/udev-burst, locked, marks the
+ * holder.  A process queues its block, then tries the burst lock and
+ * leaves if it is held.  The holder empties the queue before each pass and,
+ * once it has unlocked, locks again for another pass while the queue is
+ * not empty.  No block is lost: a process that found the lock held had
+ * queued its block before, so when that holder unlocks, either a pass has
+ * taken the block or the queue is not empty and the holder, or whoever
+ * took the lock from it (and makes a pass after), goes on.
+ *
+ * The holder's loop:
+ *	do {
+ *		n = mo_burst_take(&b, &ids);
+ *		(online ids[0..n), unless the daemon or the kernel took over)
+ *		free(ids);
+ *	} while (mo_burst_again(&b));
+ */
+struct mo_burst {
+	int queue, lock;
+	int empty_err; /* set by mo_burst_take: -errno, the queue could not be emptied */
+};
+/* Open (creating them and their directories) the queue and the burst's lock. */
+int mo_burst_open(struct mo_ctx *ctx, struct mo_burst *ret);
+/*
+ * Queue the block and try the burst's lock.  1: this process holds the burst
+ * (or the lock failed: it onlines alone); 0: the holder onlines the block;
+ * -errno: the block could not be queued.
+ */
+int mo_burst_join(struct mo_burst *b, unsigned long id);
+/*
+ * The queued blocks, sorted and once each, in a malloc'ed array; the queue is
+ * emptied.  -ENOMEM: they are left to their events.
+ */
+ssize_t mo_burst_take(struct mo_burst *b, unsigned long **ids);
+/* Unlock; true when the lock is ours again for another pass. */
+bool mo_burst_again(struct mo_burst *b);
+void mo_burst_close(struct mo_burst *b);
+
 #ifdef __cplusplus
 }
 #endif

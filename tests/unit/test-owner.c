@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Who onlines new memory and the daemon's marker, on a fixture tree. */
+/* Who onlines new memory, the daemon's marker and the udev rule's burst. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -34,6 +34,13 @@ static void make_dir(const char *name)
 {
 	if (mkdir(path_of(name), 0755) < 0 && errno != EEXIST)
 		abort();
+}
+
+static off_t size_of(const char *name)
+{
+	struct stat st;
+
+	return stat(path_of(name), &st) < 0 ? -1 : st.st_size;
 }
 
 static void test_decide(void)
@@ -196,6 +203,55 @@ static void test_daemon(struct mo_ctx *ctx)
 	unlink(path_of("run/memonline/watch"));
 }
 
+static void test_burst(struct mo_ctx *ctx)
+{
+	struct mo_burst holder, other, late;
+	unsigned long *ids = NULL;
+	ssize_t n;
+
+	is_int(mo_burst_open(ctx, &holder), 0, "the burst's files are opened");
+	is_int(mo_burst_join(&holder, 7), 1, "the first process holds the burst");
+	is_int(mo_burst_open(ctx, &other), 0, "a second process opens them too");
+	is_int(mo_burst_join(&other, 5), 0, "and leaves its block to the holder");
+	mo_burst_close(&other);
+	is_int(mo_burst_open(ctx, &other), 0, "a third");
+	is_int(mo_burst_join(&other, 7), 0, "queues a block already queued");
+	mo_burst_close(&other);
+	/* A line that is no block is skipped, not taken for one. */
+	write_file("run/memonline/udev-queue", "7\n5\n7\nmemory9\n");
+
+	n = mo_burst_take(&holder, &ids);
+	is_int(n, 2, "the holder takes two blocks");
+	if (n == 2) {
+		is_int(ids[0], 5, "lowest first");
+		is_int(ids[1], 7, "once each");
+	}
+	free(ids);
+	is_int(holder.empty_err, 0, "the queue is emptied");
+	is_int(size_of("run/memonline/udev-queue"), 0, "... to nothing");
+
+	/* An event that comes during the pass. */
+	is_int(mo_burst_open(ctx, &late), 0, "an event during the pass");
+	is_int(mo_burst_join(&late, 9), 0, "a block queued during the pass waits");
+	mo_burst_close(&late);
+	ok(mo_burst_again(&holder), "the holder locks again for it");
+	n = mo_burst_take(&holder, &ids);
+	is_int(n, 1, "and takes it");
+	if (n == 1)
+		is_int(ids[0], 9, "memory9");
+	free(ids);
+	ok(!mo_burst_again(&holder), "an empty queue: the burst ends");
+	n = mo_burst_take(&holder, &ids);
+	is_int(n, 0, "nothing is left");
+	ok(!ids, "and nothing allocated");
+
+	is_int(mo_burst_open(ctx, &other), 0, "the next burst");
+	is_int(mo_burst_join(&other, 11), 1, "finds the lock free and holds it");
+	mo_burst_close(&other);
+	mo_burst_close(&holder);
+	mo_burst_close(&holder); /* twice: nothing */
+}
+
 int main(void)
 {
 	struct mo_ctx *ctx;
@@ -213,6 +269,7 @@ int main(void)
 	test_decide();
 	test_read(ctx);
 	test_daemon(ctx);
+	test_burst(ctx);
 	mo_unref(ctx);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
