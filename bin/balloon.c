@@ -1,102 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The Xen balloon as status, target and doctor show it: one observation
- * (read, settle when the verdict needs time, diagnose) and its words.
+ * The Xen balloon's words, as status, target and doctor show it; the
+ * observation itself (read, settle, diagnose) is lib/xen.c's.
  */
 #define _GNU_SOURCE
-#include <errno.h>
 #include <inttypes.h>
-#include <string.h>
-#include <time.h>
 
 #include "cli.h"
-
-static void sleep_ms(unsigned ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
-static bool same_balloon(const struct mo_xen_balloon *a, const struct mo_xen_balloon *b)
-{
-	return a->target_kb == b->target_kb && a->current_kb == b->current_kb &&
-	       a->low_kb == b->low_kb && a->high_kb == b->high_kb &&
-	       a->retry_count == b->retry_count;
-}
-
-uint64_t count_offline(const struct mo_memory *mem)
-{
-	uint64_t n = 0;
-
-	for (size_t i = 0; mem && i < mem->n_blocks; i++)
-		n += mem->blocks[i].state == MO_STATE_OFFLINE;
-	return n;
-}
-
-void balloon_diagnose(struct balloon_view *v, uint64_t requested_kb, unsigned stable_ms)
-{
-	v->facts = (struct mo_xen_facts){
-		.xen = mo_hypervisor_is_xen(&v->hv),
-		.balloon = v->err == 0,
-		.offline_blocks = v->offline_blocks,
-		.requested_kb = requested_kb,
-		.stable_ms = stable_ms,
-	};
-	if (v->err == 0) {
-		v->facts.target_kb = v->b.target_kb;
-		v->facts.current_kb = v->b.current_kb;
-		v->facts.low_kb = v->b.low_kb;
-		v->facts.high_kb = v->b.high_kb;
-		v->facts.retry_count = v->b.retry_count;
-		v->facts.hotplug = v->b.hotplug_unpopulated >= 0;
-		v->facts.translated = mo_hypervisor_is_translated(&v->hv);
-	}
-	mo_xen_diagnose(&v->facts, &v->d);
-}
-
-int balloon_read(struct control *ctl, struct balloon_view *v)
-{
-	open_context(ctl);
-	mo_hypervisor_read(ctl->ctx, &v->hv);
-	v->bad_attr = NULL;
-	v->err = mo_xen_balloon_read(ctl->ctx, &v->b, &v->bad_attr);
-	/* A balloon that is not a Xen guest's is nothing memonline knows. */
-	if (v->err == 0 && !mo_hypervisor_is_xen(&v->hv))
-		v->err = -ENODEV;
-	return v->err;
-}
-
-void balloon_observe(struct control *ctl, const struct mo_memory *mem, bool settle,
-		     struct balloon_view *v)
-{
-	unsigned waited = 0;
-
-	memset(v, 0, sizeof(*v));
-	v->offline_blocks = count_offline(mem);
-	v->block_size = mem ? mem->block_size : 0;
-	balloon_read(ctl, v);
-	balloon_diagnose(v, 0, 0);
-	/*
-	 * In progress, or stopped?  Only time tells: watch for movement a
-	 * little longer than the driver's one-second poll.
-	 */
-	while (settle && v->err == 0 && v->d.verdict == MO_XEN_POPULATING &&
-	       waited < MO_XEN_SETTLE_MS) {
-		struct mo_xen_balloon before = v->b;
-
-		sleep_ms(250);
-		waited += 250;
-		if (balloon_read(ctl, v) < 0)
-			break;
-		if (!same_balloon(&before, &v->b)) {
-			balloon_diagnose(v, 0, 0);
-			return;
-		}
-		balloon_diagnose(v, 0, waited);
-	}
-}
 
 const char *balloon_verdict_text(enum mo_xen_verdict v)
 {
@@ -197,7 +107,7 @@ static void delta_text(bool bytes, const struct mo_xen_balloon *b, char *buf,
 		 t > c ? "to be added" : "to be given back");
 }
 
-void balloon_print_text(const struct balloon_view *v, bool bytes)
+void balloon_print_text(const struct mo_xen_view *v, bool bytes)
 {
 	const struct mo_xen_balloon *b = &v->b;
 	char s[64], l[32], h[32];
@@ -246,7 +156,7 @@ void balloon_print_text(const struct balloon_view *v, bool bytes)
 		printf("Fix:          %s\n", fix);
 }
 
-void balloon_print_json(struct json *j, const struct balloon_view *v)
+void balloon_print_json(struct json *j, const struct mo_xen_view *v)
 {
 	const struct mo_xen_balloon *b = &v->b;
 	const char *fix = balloon_fix(&v->d);

@@ -91,27 +91,12 @@ void json_int(struct json *j, const char *key, long long val);
 void json_bool(struct json *j, const char *key, bool val);
 void json_null(struct json *j, const char *key);
 
-/* The Xen balloon, observed once (bin/balloon.c). */
-struct balloon_view {
-	struct mo_hypervisor hv;
-	int err;              /* of reading the balloon; -ENODEV: none */
-	const char *bad_attr; /* what could not be read, relative to sysfs */
-	struct mo_xen_balloon b;
-	uint64_t offline_blocks, block_size;
-	struct mo_xen_facts facts;
-	struct mo_xen_diagnosis d;
-};
-uint64_t count_offline(const struct mo_memory *mem);
-int balloon_read(struct control *ctl, struct balloon_view *v);
-void balloon_diagnose(struct balloon_view *v, uint64_t requested_kb, unsigned stable_ms);
-/* settle: when only time can tell progress from a stop, watch ~2 s. */
-void balloon_observe(struct control *ctl, const struct mo_memory *mem, bool settle,
-		     struct balloon_view *v);
+/* The Xen balloon in words (bin/balloon.c); lib/xen.c observes it. */
 const char *balloon_verdict_text(enum mo_xen_verdict v);
 const char *balloon_fix(const struct mo_xen_diagnosis *d);
 void balloon_size(bool bytes_only, uint64_t bytes, char *buf, size_t size);
-void balloon_print_text(const struct balloon_view *v, bool bytes);
-void balloon_print_json(struct json *j, const struct balloon_view *v);
+void balloon_print_text(const struct mo_xen_view *v, bool bytes);
+void balloon_print_json(struct json *j, const struct mo_xen_view *v);
 
 /* Shared by online, offline and watch (bin/online.c). */
 const char *block_zone_name(const struct mo_block *b);
@@ -146,14 +131,14 @@ struct doctor {
 };
 const char *check_level_name(enum check_level l);
 void doctor_gather(struct control *ctl, struct mo_memory **mem, int *scan_err,
-		   struct balloon_view *bv, struct mo_driver_info drv[MO_DRIVER__MAX]);
+		   struct mo_xen_view *bv, struct mo_driver_info drv[MO_DRIVER__MAX]);
 void doctor_run(struct control *ctl, const struct mo_policy *p,
-		const struct mo_memory *mem, int scan_err, const struct balloon_view *bv,
+		const struct mo_memory *mem, int scan_err, const struct mo_xen_view *bv,
 		const struct mo_driver_info *drv, struct doctor *d);
 int doctor_exit_code(const struct doctor *d);
 /* status --format prometheus (bin/metrics.c); mem may be NULL. */
 void print_prometheus(const struct mo_memory *mem, const struct mo_policy *p,
-		      const struct balloon_view *bv, const struct mo_driver_info *drv,
+		      const struct mo_xen_view *bv, const struct mo_driver_info *drv,
 		      const struct doctor *d);
 
 int cmd_status(struct control *ctl, int argc, char **argv);

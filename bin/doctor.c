@@ -47,7 +47,7 @@ struct facts {
 	const struct mo_policy *policy;
 	const struct mo_memory *mem; /* NULL when the scan failed */
 	int scan_err;
-	const struct balloon_view *balloon;
+	const struct mo_xen_view *balloon;
 	const struct mo_driver_info *drivers;
 	struct mo_udev_rules_file *rules;
 	size_t n_rules;
@@ -410,7 +410,7 @@ static void check_removable(const struct facts *f, struct check *c)
 
 static void check_xen(const struct facts *f, struct check *c)
 {
-	const struct balloon_view *v = f->balloon;
+	const struct mo_xen_view *v = f->balloon;
 	const char *text = balloon_verdict_text(v->d.verdict);
 	const char *how = balloon_fix(&v->d);
 
@@ -592,7 +592,7 @@ static int hotadd_possible(const struct facts *f)
 }
 
 void doctor_run(struct control *ctl, const struct mo_policy *p,
-		const struct mo_memory *mem, int scan_err, const struct balloon_view *bv,
+		const struct mo_memory *mem, int scan_err, const struct mo_xen_view *bv,
 		const struct mo_driver_info *drv, struct doctor *d)
 {
 	struct facts f = {
@@ -643,7 +643,7 @@ static void __attribute__((noreturn)) usage(FILE *out)
 
 /* Everything doctor_run() needs, gathered; mem stays NULL when the scan fails. */
 void doctor_gather(struct control *ctl, struct mo_memory **mem, int *scan_err,
-		   struct balloon_view *bv, struct mo_driver_info drv[MO_DRIVER__MAX])
+		   struct mo_xen_view *bv, struct mo_driver_info drv[MO_DRIVER__MAX])
 {
 	open_context(ctl);
 	*mem = NULL;
@@ -652,7 +652,7 @@ void doctor_gather(struct control *ctl, struct mo_memory **mem, int *scan_err,
 		*mem = NULL;
 	else
 		report_bad_blocks(ctl, *mem);
-	balloon_observe(ctl, *mem, true, bv);
+	mo_xen_observe(ctl->ctx, &mo_clock_monotonic, *mem, true, bv);
 	mo_drivers_read(ctl->ctx, drv);
 }
 
@@ -664,7 +664,7 @@ int cmd_doctor(struct control *ctl, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct mo_driver_info drv[MO_DRIVER__MAX];
-	struct balloon_view bv;
+	struct mo_xen_view bv;
 	struct mo_memory *mem;
 	struct mo_policy *p;
 	struct doctor d;

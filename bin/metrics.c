@@ -148,7 +148,7 @@ static void memory_metrics(const struct mo_memory *mem, const struct mo_policy *
 		       mo_auto_online_name(modes[i]), mem->auto_online == modes[i]);
 }
 
-static void xen_metrics(const struct balloon_view *v)
+static void xen_metrics(const struct mo_xen_view *v)
 {
 	if (v->err)
 		return; /* not Xen, or no balloon: nothing to say */
@@ -202,7 +202,7 @@ static void doctor_metrics(const struct doctor *d)
 }
 
 void print_prometheus(const struct mo_memory *mem, const struct mo_policy *p,
-		      const struct balloon_view *bv, const struct mo_driver_info *drv,
+		      const struct mo_xen_view *bv, const struct mo_driver_info *drv,
 		      const struct doctor *d)
 {
 	if (mem)

@@ -170,7 +170,7 @@ static void budget_text(const struct summary *s, const struct mo_policy *p)
 /* What status shows beyond the blocks: the hypervisor, its balloon, the drivers. */
 struct extras {
 	struct mo_virt virt;
-	struct balloon_view balloon;
+	struct mo_xen_view balloon;
 	struct mo_driver_info drivers[MO_DRIVER__MAX];
 	struct mo_owner_info owner;
 };
@@ -207,7 +207,7 @@ static void drivers_text(const struct mo_driver_info *drv)
 	printf("\n");
 }
 
-static void balloon_text(const struct mo_virt *virt, const struct balloon_view *v)
+static void balloon_text(const struct mo_virt *virt, const struct mo_xen_view *v)
 {
 	char t[32], c[32], l[32], h[32];
 
@@ -560,7 +560,7 @@ static void __attribute__((noreturn)) usage(FILE *out)
 static int status_prometheus(struct control *ctl, struct mo_policy *p)
 {
 	struct mo_driver_info drv[MO_DRIVER__MAX];
-	struct balloon_view bv;
+	struct mo_xen_view bv;
 	struct mo_memory *mem;
 	struct doctor *d = malloc(sizeof(*d));
 	int scan_err;
@@ -617,7 +617,7 @@ int cmd_status(struct control *ctl, int argc, char **argv)
 	if (!s)
 		errx(EXIT_FAIL, "out of memory");
 	summarize(ctl->ctx, mem, s);
-	balloon_observe(ctl, mem, true, &x.balloon);
+	mo_xen_observe(ctl->ctx, &mo_clock_monotonic, mem, true, &x.balloon);
 	if (x.balloon.err && x.balloon.err != -ENODEV)
 		warnx("%s/%s: %s, ignoring the balloon", mo_sys_dir(ctl->ctx),
 		      x.balloon.bad_attr ? x.balloon.bad_attr : mo_xen_balloon_dir(),

@@ -14,18 +14,19 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
 
-#define POLL_MS 250
+#define NSEC 1000000000ull
+#define POLL_NS (NSEC / 4)
 #define DEFAULT_TIMEOUT_S 300
-#define KICK_PAUSE_MS 500
+#define KICK_PAUSE_NS (NSEC / 2)
 #define MAX_BLOCK_TRIES 3 /* a block that keeps failing is reported, then left */
 
 struct wait {
 	struct control *ctl;
+	const struct mo_clock *clock;
 	struct mo_policy *policy;
 	uint64_t requested_kb; /* 0 when we wrote nothing */
 	uint64_t start_kb;     /* current_kb when the wait began */
@@ -42,22 +43,6 @@ struct wait {
 	uint64_t last_current_kb;
 	bool bar_shown;
 };
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void sleep_ms(unsigned ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
 
 static void __attribute__((noreturn)) usage(FILE *out)
 {
@@ -119,9 +104,13 @@ static const char *take_negative_size(int *argc, char **argv)
 	return size;
 }
 
-static void read_or_die(struct control *ctl, struct balloon_view *v)
+static void read_or_die(struct control *ctl, const struct mo_clock *clock,
+			struct mo_xen_view *v)
 {
-	int r = balloon_read(ctl, v);
+	int r;
+
+	open_context(ctl);
+	r = mo_xen_view_read(ctl->ctx, clock, v);
 
 	if (r == -ENODEV && !mo_hypervisor_is_xen(&v->hv))
 		errx(EXIT_FAIL, "not a Xen guest (%s/hypervisor/type is not 'xen')",
@@ -242,7 +231,7 @@ static uint64_t online_new_blocks(struct wait *w, struct mo_memory *mem)
 	return waiting;
 }
 
-static void show_progress(struct wait *w, const struct balloon_view *v)
+static void show_progress(struct wait *w, const struct mo_xen_view *v)
 {
 	uint64_t target = v->b.target_kb, cur = v->b.current_kb, start = w->start_kb;
 	char c[32], t[32];
@@ -281,21 +270,21 @@ static void show_progress(struct wait *w, const struct balloon_view *v)
  * The thread re-checks the credit when woken, not at the write: with both
  * writes back to back it could see no change at all, hence the pause.
  */
-static void kick(struct wait *w, const struct balloon_view *v)
+static void kick(struct wait *w, const struct mo_xen_view *v)
 {
 	uint64_t kb = v->b.target_kb, page_kb = sysconf(_SC_PAGESIZE) / 1024;
 
 	say(w, "the balloon driver gave up; writing the target anew to wake it");
 	if (kb > page_kb) {
 		write_target(w->ctl, kb - page_kb);
-		sleep_ms(KICK_PAUSE_MS);
+		w->clock->sleep(w->clock->data, KICK_PAUSE_NS);
 	}
 	write_target(w->ctl, kb);
 	w->kicks++;
 	w->current_at_kick = v->b.current_kb;
 }
 
-static int finish(struct wait *w, const struct balloon_view *v, int code, const char *why)
+static int finish(struct wait *w, const struct mo_xen_view *v, int code, const char *why)
 {
 	const char *fix = balloon_fix(&v->d);
 
@@ -322,33 +311,21 @@ static int finish(struct wait *w, const struct balloon_view *v, int code, const 
 
 static int wait_for_target(struct wait *w, unsigned timeout_s)
 {
-	double start = now(), deadline = timeout_s ? start + timeout_s : 0, moved = start;
-	struct balloon_view v, prev = { 0 };
-	bool first = true;
+	const struct mo_clock *clock = w->clock;
+	uint64_t deadline = timeout_s ? clock->now(clock->data) + timeout_s * NSEC : 0;
+	struct mo_xen_view v = { .requested_kb = w->requested_kb };
 
 	w->last_verdict = -1;
 	for (;;) {
 		struct mo_memory *mem = scan_memory(w->ctl, MO_SCAN_SOURCE);
-		uint64_t waiting = online_new_blocks(w, mem);
-		double t;
 
-		memset(&v, 0, sizeof(v));
+		v.offline_blocks = online_new_blocks(w, mem);
 		v.block_size = mem->block_size;
-		v.offline_blocks = waiting;
 		mo_memory_free(mem);
-		read_or_die(w->ctl, &v);
-		t = now();
-		if (first) {
+		read_or_die(w->ctl, clock, &v);
+		if (v.reads == 1)
 			w->start_kb = v.b.current_kb;
-			first = false;
-		} else if (v.b.target_kb != prev.b.target_kb ||
-			   v.b.current_kb != prev.b.current_kb ||
-			   v.b.low_kb != prev.b.low_kb || v.b.high_kb != prev.b.high_kb ||
-			   v.b.retry_count != prev.b.retry_count) {
-			moved = t;
-		}
-		prev = v;
-		balloon_diagnose(&v, w->requested_kb, (unsigned)((t - moved) * 1000));
+		mo_xen_view_diagnose(&v);
 		show_progress(w, &v);
 
 		switch (v.d.verdict) {
@@ -369,18 +346,19 @@ static int wait_for_target(struct wait *w, unsigned timeout_s)
 									    : EXIT_FAIL,
 					      "stopped");
 			kick(w, &v);
-			moved = now();
+			/* The driver woken: give it the settle time anew. */
+			v.moved_ns = clock->now(clock->data);
 			break;
 		default:
 			break;
 		}
-		if (deadline && now() >= deadline) {
+		if (deadline && clock->now(clock->data) >= deadline) {
 			char why[64];
 
 			snprintf(why, sizeof(why), "timed out after %u s", timeout_s);
 			return finish(w, &v, EXIT_TIMEOUT, why);
 		}
-		sleep_ms(POLL_MS);
+		clock->sleep(clock->data, POLL_NS);
 	}
 }
 
@@ -389,16 +367,16 @@ static int wait_for_target(struct wait *w, unsigned timeout_s)
 static void print_status(struct control *ctl, bool bytes)
 {
 	struct mo_memory *mem = NULL;
-	struct balloon_view v;
+	struct mo_xen_view v;
 
 	/* The balloon is worth showing even on a kernel without memory blocks. */
 	open_context(ctl);
 	if (mo_memory_scan(ctl->ctx, 0, &mem) < 0)
 		mem = NULL;
-	balloon_observe(ctl, mem, true, &v);
+	mo_xen_observe(ctl->ctx, &mo_clock_monotonic, mem, true, &v);
 	mo_memory_free(mem);
 	if (v.err && v.err != -ENODEV)
-		read_or_die(ctl, &v); /* names the bad attribute and exits */
+		read_or_die(ctl, &mo_clock_monotonic, &v); /* names the bad attribute, exits */
 	if (ctl->json) {
 		struct json j;
 
@@ -422,11 +400,11 @@ int cmd_target(struct control *ctl, int argc, char **argv)
 		{ "wait", optional_argument, NULL, 'w' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct wait w = { .ctl = ctl };
+	struct wait w = { .ctl = ctl, .clock = &mo_clock_monotonic };
 	const char *size = take_negative_size(&argc, argv);
 	uint64_t timeout = DEFAULT_TIMEOUT_S;
 	bool wait = false, wait_arg = false, force = false;
-	struct balloon_view v;
+	struct mo_xen_view v = { 0 };
 	int c;
 
 	while ((c = getopt_long(argc, argv, COMMON_SHORTOPTS "bfJw::", longopts, NULL)) != -1) {
@@ -470,8 +448,7 @@ int cmd_target(struct control *ctl, int argc, char **argv)
 		return EXIT_OK;
 	}
 
-	open_context(ctl);
-	read_or_die(ctl, &v);
+	read_or_die(ctl, w.clock, &v);
 	if (size) {
 		uint64_t kb;
 		char from[32], to[32];

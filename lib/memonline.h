@@ -716,6 +716,41 @@ struct mo_xen_diagnosis {
 };
 void mo_xen_diagnose(const struct mo_xen_facts *f, struct mo_xen_diagnosis *ret);
 
+/*
+ * The balloon as one look, or a series of looks, sees it: what status,
+ * doctor and target --wait show.  err is part of what was seen, not a
+ * failure of the call.
+ */
+struct mo_xen_view {
+	struct mo_hypervisor hv;
+	int err;              /* of reading the balloon; -ENODEV: none, or not a Xen guest's */
+	const char *bad_attr; /* with another err: what could not be read, below sysfs */
+	struct mo_xen_balloon b;
+	uint64_t offline_blocks; /* hot-added blocks left offline: the driver waits on them */
+	uint64_t block_size;
+	uint64_t requested_kb;   /* the target memonline wrote, 0 for none */
+	unsigned reads;          /* of the balloon, successful */
+	uint64_t read_ns;        /* of the last read, on the caller's clock */
+	uint64_t moved_ns;       /* since then the balloon reads as it does now */
+	bool moved;              /* the last read differs from the one before */
+	struct mo_xen_diagnosis d;
+};
+/*
+ * Read the hypervisor and the balloon into v once more; returns v->err.
+ * The first read, or one that differs from the previous, starts moved_ns.
+ */
+int mo_xen_view_read(struct mo_ctx *ctx, const struct mo_clock *clock, struct mo_xen_view *v);
+/* The verdict on v as last read (pure): stable since moved_ns. */
+void mo_xen_view_diagnose(struct mo_xen_view *v);
+/*
+ * Look at the balloon, with mem's offline blocks (mem may be NULL).  With
+ * settle, a populating balloon is watched until it moves or has stood
+ * still for MO_XEN_SETTLE_MS: only time tells progress from a stop.
+ * Returns v->err.
+ */
+int mo_xen_observe(struct mo_ctx *ctx, const struct mo_clock *clock,
+		   const struct mo_memory *mem, bool settle, struct mo_xen_view *v);
+
 /* ---- Who onlines ------------------------------------------------------ */
 
 /*

@@ -15,6 +15,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -253,4 +254,82 @@ void mo_xen_diagnose(const struct mo_xen_facts *f, struct mo_xen_diagnosis *ret)
 	 */
 	d.pool = d.verdict == MO_XEN_REFUSED && f->translated;
 	*ret = d;
+}
+
+/* Everything the verdict reads: a change in any is the driver at work. */
+static bool same_balloon(const struct mo_xen_balloon *a, const struct mo_xen_balloon *b)
+{
+	return a->target_kb == b->target_kb && a->current_kb == b->current_kb &&
+	       a->low_kb == b->low_kb && a->high_kb == b->high_kb &&
+	       a->retry_count == b->retry_count;
+}
+
+int mo_xen_view_read(struct mo_ctx *ctx, const struct mo_clock *clock, struct mo_xen_view *v)
+{
+	struct mo_xen_balloon before = v->b;
+
+	mo_hypervisor_read(ctx, &v->hv);
+	v->bad_attr = NULL;
+	v->err = mo_xen_balloon_read(ctx, &v->b, &v->bad_attr);
+	/* A balloon that is not a Xen guest's is nothing memonline knows. */
+	if (v->err == 0 && !mo_hypervisor_is_xen(&v->hv))
+		v->err = -ENODEV;
+	if (v->err < 0)
+		return v->err;
+	v->read_ns = clock->now(clock->data);
+	v->moved = v->reads && !same_balloon(&before, &v->b);
+	if (!v->reads++ || v->moved)
+		v->moved_ns = v->read_ns;
+	return 0;
+}
+
+void mo_xen_view_diagnose(struct mo_xen_view *v)
+{
+	uint64_t stable_ms = (v->read_ns - v->moved_ns) / 1000000;
+	struct mo_xen_facts f = {
+		.xen = mo_hypervisor_is_xen(&v->hv),
+		.balloon = v->err == 0,
+		.offline_blocks = v->offline_blocks,
+		.requested_kb = v->requested_kb,
+		.stable_ms = stable_ms > UINT_MAX ? UINT_MAX : stable_ms,
+	};
+
+	if (v->err == 0) {
+		f.target_kb = v->b.target_kb;
+		f.current_kb = v->b.current_kb;
+		f.low_kb = v->b.low_kb;
+		f.high_kb = v->b.high_kb;
+		f.retry_count = v->b.retry_count;
+		f.hotplug = v->b.hotplug_unpopulated >= 0;
+		f.translated = mo_hypervisor_is_translated(&v->hv);
+	}
+	mo_xen_diagnose(&f, &v->d);
+}
+
+/* The driver polls once a second while it waits: four looks to each of its. */
+#define SETTLE_POLL_NS 250000000ull
+
+int mo_xen_observe(struct mo_ctx *ctx, const struct mo_clock *clock,
+		   const struct mo_memory *mem, bool settle, struct mo_xen_view *v)
+{
+	memset(v, 0, sizeof(*v));
+	for (size_t i = 0; mem && i < mem->n_blocks; i++)
+		v->offline_blocks += mem->blocks[i].state == MO_STATE_OFFLINE;
+	v->block_size = mem ? mem->block_size : 0;
+	mo_xen_view_read(ctx, clock, v);
+	mo_xen_view_diagnose(v);
+	/*
+	 * In progress, or stopped?  Only time tells: watch for movement a
+	 * little longer than the driver's one-second poll.  Populating is
+	 * never the verdict on a balloon that stood still MO_XEN_SETTLE_MS.
+	 */
+	while (settle && v->err == 0 && v->d.verdict == MO_XEN_POPULATING) {
+		clock->sleep(clock->data, SETTLE_POLL_NS);
+		if (mo_xen_view_read(ctx, clock, v) < 0)
+			break;
+		mo_xen_view_diagnose(v);
+		if (v->moved)
+			break;
+	}
+	return v->err;
 }

@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* The Xen balloon: value parsers, target sizes and the verdict, without files. */
+/*
+ * The Xen balloon: value parsers, target sizes and the verdict, without
+ * files; then the observation, on a tree and a fake clock.
+ */
 #include <errno.h>
 #include <string.h>
 
+#include "fixture.h"
 #include "internal.h"
 #include "tap.h"
 
@@ -196,6 +200,126 @@ static void test_translated(void)
 	is_int(mo_hypervisor_is_translated(&hv), false, "not Xen: not a Xen guest type");
 }
 
+#define BALLOON "sys/devices/system/xen_memory/xen_memory0/"
+
+/* A PVH guest's balloon, 1 GiB to reach 2 GiB, with hotplug. */
+static void xen_tree(struct tree *t, const char *low_kb)
+{
+	tree_new(t);
+	tree_put(t, "sys/hypervisor/type", "xen\n");
+	tree_put(t, "sys/hypervisor/guest_type", "PVH\n");
+	tree_put(t, BALLOON "target_kb", "2097152\n");
+	tree_put(t, BALLOON "target", "2147483648\n");
+	tree_put(t, BALLOON "info/current_kb", "1048576\n");
+	tree_put(t, BALLOON "info/low_kb", low_kb);
+	tree_put(t, BALLOON "info/high_kb", "0\n");
+	tree_put(t, BALLOON "retry_count", "1\n");
+	tree_put(t, "proc/sys/xen/balloon/hotplug_unpopulated", "0\n");
+}
+
+static struct mo_ctx *ctx_of(const struct tree *t)
+{
+	struct mo_ctx *ctx;
+
+	if (mo_new(t->dir, &ctx) < 0)
+		abort();
+	return ctx;
+}
+
+static void test_view_read(void)
+{
+	struct fake_clock fc = { .now_ns = 5 };
+	struct mo_clock clock = FAKE_CLOCK(&fc);
+	struct mo_xen_view v = { 0 };
+	struct mo_ctx *ctx;
+	struct tree t;
+
+	xen_tree(&t, "0\n");
+	ctx = ctx_of(&t);
+	is_int(mo_xen_view_read(ctx, &clock, &v), 0, "a PVH guest's balloon reads");
+	is_u64(v.b.current_kb, 1048576, "current_kb");
+	is_int(v.reads, 1, "one read");
+	is_u64(v.moved_ns, 5, "the first read starts the stable time");
+	fc.now_ns = 7;
+	mo_xen_view_read(ctx, &clock, &v);
+	is_int(v.moved, false, "nothing changed: not moved");
+	is_u64(v.moved_ns, 5, "and still stable since the first read");
+	tree_put(&t, BALLOON "retry_count", "2\n");
+	fc.now_ns = 9;
+	mo_xen_view_read(ctx, &clock, &v);
+	is_int(v.moved, true, "a retry counted is the driver at work");
+	is_u64(v.moved_ns, 9, "stable from that read on");
+
+	tree_put(&t, BALLOON "info/low_kb", "many\n");
+	is_int(mo_xen_view_read(ctx, &clock, &v), -EINVAL, "a bad value fails the read");
+	is_str(v.bad_attr, "devices/system/xen_memory/xen_memory0/info/low_kb",
+	       "and names the attribute");
+	tree_put(&t, BALLOON "info/low_kb", "0\n");
+	tree_put(&t, "sys/hypervisor/type", "kvm\n");
+	is_int(mo_xen_view_read(ctx, &clock, &v), -ENODEV, "a balloon outside Xen is none");
+	mo_unref(ctx);
+	tree_free(&t);
+
+	tree_new(&t);
+	tree_put(&t, "sys/hypervisor/type", "xen\n");
+	ctx = ctx_of(&t);
+	memset(&v, 0, sizeof(v));
+	is_int(mo_xen_view_read(ctx, &clock, &v), -ENODEV, "Xen without the balloon driver");
+	mo_xen_view_diagnose(&v);
+	is_int(v.d.verdict, MO_XEN_NO_BALLOON, "is diagnosed so");
+	mo_unref(ctx);
+	tree_free(&t);
+}
+
+/* The driver adds memory at the third look. */
+static void driver_populates(struct fake_clock *fc)
+{
+	if (fc->sleeps == 3)
+		tree_put(fc->tree, BALLOON "info/current_kb", "1179648\n");
+}
+
+static void test_observe(void)
+{
+	struct fake_clock fc = { .now_ns = 1000 };
+	struct mo_clock clock = FAKE_CLOCK(&fc);
+	struct mo_block blocks[] = {
+		{ .id = 8, .state = MO_STATE_ONLINE },
+		{ .id = 9, .state = MO_STATE_OFFLINE },
+		{ .id = 10, .state = MO_STATE_OFFLINE },
+	};
+	struct mo_memory mem = { .block_size = 128 << 20, .n_blocks = 3, .blocks = blocks };
+	struct mo_xen_view v;
+	struct mo_ctx *ctx;
+	struct tree t;
+
+	xen_tree(&t, "65536\n");
+	ctx = ctx_of(&t);
+	is_int(mo_xen_observe(ctx, &clock, NULL, false, &v), 0, "one look");
+	is_int(v.d.verdict, MO_XEN_POPULATING, "ballooned pages, at first sight: populating");
+	is_int(fc.sleeps, 0, "without settle, no wait");
+
+	mo_xen_observe(ctx, &clock, NULL, true, &v);
+	is_int(v.d.verdict, MO_XEN_REFUSED, "unmoved for the settle time: refused");
+	is_int(v.d.kick && v.d.pool, true, "cancelled, and a PVH guest's pool may be why");
+	is_int(fc.sleeps, MO_XEN_SETTLE_MS / 250, "settled in the driver's time, not ours");
+
+	fc.sleeps = 0;
+	fc.on_sleep = driver_populates;
+	fc.tree = &t;
+	mo_xen_observe(ctx, &clock, NULL, true, &v);
+	is_int(v.d.verdict, MO_XEN_POPULATING, "current moved: populating");
+	is_int(v.moved, true, "seen moving");
+	is_int(fc.sleeps, 3, "and no longer watched once it moved");
+
+	fc.on_sleep = NULL;
+	mo_xen_observe(ctx, &clock, &mem, true, &v);
+	is_u64(v.offline_blocks, 2, "offline blocks counted from the scan");
+	is_u64(v.block_size, 128 << 20, "with their size");
+	is_int(v.d.verdict, MO_XEN_WAITING_ONLINE, "the driver waits for them");
+	mo_unref(ctx);
+	tree_free(&t);
+}
+
 int main(void)
 {
 	test_counters();
@@ -204,5 +328,7 @@ int main(void)
 	test_verdicts();
 	test_pool();
 	test_translated();
+	test_view_read();
+	test_observe();
 	return tap_done();
 }
