@@ -285,7 +285,8 @@ int mo_block_read_ino(struct mo_ctx *ctx, unsigned long id, uint64_t *ret)
 	if (memfd < 0)
 		return memfd;
 	snprintf(path, sizeof(path), "memory%lu", id);
-	if (fstatat(memfd, path, &st, 0) < 0)
+	/* The directory's own inode: a tree's link must not stat the host's. */
+	if (fstatat(memfd, path, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return -errno;
 	*ret = st.st_ino;
 	return 0;

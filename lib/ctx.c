@@ -260,6 +260,11 @@ const char *mo_root_dir(const struct mo_ctx *ctx)
 	return ctx->root_dir;
 }
 
+int mo_open_root(const struct mo_ctx *ctx)
+{
+	return open(ctx->root_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
 bool mo_is_live(const struct mo_ctx *ctx)
 {
 	return strcmp(ctx->root_dir, "/") == 0;
@@ -311,7 +316,8 @@ int mo_memory_fd(const struct mo_ctx *ctx)
 int mo_open_beneath(int dirfd, const char *path, int flags)
 {
 	struct open_how how = {
-		.flags = flags | O_CLOEXEC | O_NOCTTY,
+		/* openat2 refuses O_PATH with any flag but these (fs/open.c). */
+		.flags = flags | O_CLOEXEC | (flags & O_PATH ? 0 : O_NOCTTY),
 		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
 	};
 	int fd;
@@ -326,6 +332,16 @@ int mo_open_beneath(int dirfd, const char *path, int flags)
 		return fd;
 	/* Older kernels: at least never follow a symlink for the last step. */
 	return openat(dirfd, path, how.flags | O_NOFOLLOW);
+}
+
+int mo_access_beneath(int dirfd, const char *path)
+{
+	int fd = mo_open_beneath(dirfd, path, O_PATH);
+
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
 }
 
 DIR *mo_opendir_beneath(int dirfd, const char *path)

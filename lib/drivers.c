@@ -82,7 +82,7 @@ enum mo_driver_state mo_driver_state_from_kmod(int initstate, bool have_initstat
 
 static bool exists(int dirfd, const char *path)
 {
-	return faccessat(dirfd, path, F_OK, 0) == 0;
+	return mo_access_beneath(dirfd, path) == 0;
 }
 
 /* From the tree alone: what a captured sys/module says. */

@@ -164,7 +164,7 @@ void mo_virt_detect(struct mo_ctx *ctx, struct mo_virt *ret)
 	if (mo_is_live(ctx)) {
 		live_cpuid(sig);
 	} else {
-		int root = open(mo_root_dir(ctx), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		int root = mo_open_root(ctx);
 
 		if (root >= 0 && mo_read_attr(root, "cpuid/40000000", buf, sizeof(buf)) > 0 &&
 		    strlen(buf) < sizeof(sig))
@@ -177,7 +177,7 @@ void mo_virt_detect(struct mo_ctx *ctx, struct mo_virt *ret)
 		found(ret, vendor ? vendor : "unknown", "cpuid");
 		return;
 	}
-	if (faccessat(sys, "bus/vmbus", F_OK, 0) == 0) {
+	if (mo_access_beneath(sys, "bus/vmbus") == 0) {
 		found(ret, "Hyper-V", "/sys/bus/vmbus");
 		return;
 	}

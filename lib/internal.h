@@ -61,8 +61,12 @@ bool mo_numa(struct mo_ctx *ctx);
  */
 int mo_run_open(struct mo_ctx *ctx, bool create);
 
+/* mo_root_dir(), opened O_PATH: -1 and errno on failure. */
+int mo_open_root(const struct mo_ctx *ctx);
 /* openat that never resolves outside dirfd (-1 and errno EXDEV if it would). */
 int mo_open_beneath(int dirfd, const char *path, int flags);
+/* Whether path exists beneath dirfd, as faccessat(F_OK) would say: 0 or -errno. */
+int mo_access_beneath(int dirfd, const char *path);
 /* The same for a directory to read: NULL and errno on failure. */
 DIR *mo_opendir_beneath(int dirfd, const char *path);
 /* "node3" -> 3: the name of a NUMA node directory or a block's node link. */

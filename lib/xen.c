@@ -162,8 +162,9 @@ int mo_xen_balloon_read(struct mo_ctx *ctx, struct mo_xen_balloon *ret,
 	char buf[MO_VALUE_MAX];
 	int r;
 
-	if (faccessat(mo_sys_fd(ctx), BALLOON_DIR, F_OK, 0) < 0)
-		return errno == ENOENT || errno == ENOTDIR ? -ENODEV : -errno;
+	r = mo_access_beneath(mo_sys_fd(ctx), BALLOON_DIR);
+	if (r < 0)
+		return r == -ENOENT || r == -ENOTDIR ? -ENODEV : r;
 	for (size_t i = 0; i < ARRAY_SIZE(fields); i++) {
 		const struct field *f = &fields[i];
 		uint64_t *dst = (uint64_t *)((char *)&b + f->offset);

@@ -231,8 +231,9 @@ static void test_view_read(void)
 	struct fake_clock fc = { .now_ns = 5 };
 	struct mo_clock clock = FAKE_CLOCK(&fc);
 	struct mo_xen_view v = { 0 };
+	struct tree t, outside;
 	struct mo_ctx *ctx;
-	struct tree t;
+	char path[512];
 
 	xen_tree(&t, "0\n");
 	ctx = ctx_of(&t);
@@ -259,6 +260,19 @@ static void test_view_read(void)
 	is_int(mo_xen_view_read(ctx, &clock, &v), -ENODEV, "a balloon outside Xen is none");
 	mo_unref(ctx);
 	tree_free(&t);
+
+	/* A tree's balloon that is a link to another: never read. */
+	xen_tree(&outside, "0\n");
+	tree_new(&t);
+	tree_put(&t, "sys/hypervisor/type", "xen\n");
+	snprintf(path, sizeof(path), "%s/" BALLOON, outside.dir);
+	tree_link(&t, "sys/devices/system/xen_memory/xen_memory0", path);
+	ctx = ctx_of(&t);
+	memset(&v, 0, sizeof(v));
+	is_int(mo_xen_view_read(ctx, &clock, &v), -EXDEV, "a balloon linked out is refused");
+	mo_unref(ctx);
+	tree_free(&t);
+	tree_free(&outside);
 
 	tree_new(&t);
 	tree_put(&t, "sys/hypervisor/type", "xen\n");
