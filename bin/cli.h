@@ -61,6 +61,11 @@ struct mo_policy *load_policy(const struct control *ctl);
 struct mo_memory *scan_memory(struct control *ctl, unsigned flags);
 /* Tell the user about blocks the scan could not read. */
 void report_bad_blocks(const struct control *ctl, const struct mo_memory *mem);
+/*
+ * What doctor judges (and status --format prometheus), gathered, with a
+ * warning for what could not be read; exits when out of memory.
+ */
+struct mo_doctor_facts *gather_facts(struct control *ctl, const struct mo_policy *p);
 
 __attribute__((format(printf, 1, 2))) void warnx(const char *fmt, ...);
 __attribute__((format(printf, 2, 3), noreturn)) void errx(int code, const char *fmt, ...);
@@ -130,16 +135,10 @@ struct doctor {
 	unsigned warnings, problems;
 };
 const char *check_level_name(enum check_level l);
-void doctor_gather(struct control *ctl, struct mo_memory **mem, int *scan_err,
-		   struct mo_xen_view *bv, struct mo_driver_info drv[MO_DRIVER__MAX]);
-void doctor_run(struct control *ctl, const struct mo_policy *p,
-		const struct mo_memory *mem, int scan_err, const struct mo_xen_view *bv,
-		const struct mo_driver_info *drv, struct doctor *d);
+void doctor_run(const struct mo_doctor_facts *f, struct doctor *d);
 int doctor_exit_code(const struct doctor *d);
 /* status --format prometheus (bin/metrics.c); mem may be NULL. */
-void print_prometheus(const struct mo_memory *mem, const struct mo_policy *p,
-		      const struct mo_xen_view *bv, const struct mo_driver_info *drv,
-		      const struct doctor *d);
+void print_prometheus(const struct mo_doctor_facts *f, const struct doctor *d);
 
 int cmd_status(struct control *ctl, int argc, char **argv);
 int cmd_list(struct control *ctl, int argc, char **argv);

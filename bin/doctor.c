@@ -1,19 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * memonline doctor: each way hot-added memory goes wrong, checked, with a
- * verdict and the fix.  The checks read facts gathered once; status
- * --format prometheus exports the same verdicts.
+ * verdict and the fix.  The checks only judge, the facts lib gathered
+ * (mo_doctor_facts_gather); status --format prometheus exports the same
+ * verdicts.
  */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli.h"
 
@@ -41,23 +38,6 @@ const char *check_level_name(enum check_level l)
 	return l < ARRAY_SIZE(level_names) ? level_names[l] : "?";
 }
 
-/* The facts every check reads. */
-struct facts {
-	struct control *ctl;
-	const struct mo_policy *policy;
-	const struct mo_memory *mem; /* NULL when the scan failed */
-	int scan_err;
-	const struct mo_xen_view *balloon;
-	const struct mo_driver_info *drivers;
-	struct mo_udev_rules_file *rules;
-	size_t n_rules;
-	int rules_err;
-	const struct mo_udev_rules_file *our_rule;
-	struct mo_owner_info owner; /* the kernel's setting, the daemon */
-	bool daemon_enabled;
-	int hotadd; /* something can hot-add memory: 1, 0, or -1 cannot tell */
-};
-
 __attribute__((format(printf, 3, 4)))
 static void set(struct check *c, enum check_level level, const char *fmt, ...)
 {
@@ -79,17 +59,17 @@ static void fix(struct check *c, const char *fmt, ...)
 	va_end(ap);
 }
 
-static bool kernel_onlines(const struct facts *f)
+static bool kernel_onlines(const struct mo_doctor_facts *f)
 {
 	return f->mem && mo_owner_kernel(f->owner.owner);
 }
 
-static bool memonline_onlines(const struct facts *f)
+static bool memonline_onlines(const struct mo_doctor_facts *f)
 {
 	return f->our_rule || f->owner.daemon_running || f->daemon_enabled;
 }
 
-static const char *memonline_onliner(const struct facts *f, char *buf, size_t size)
+static const char *memonline_onliner(const struct mo_doctor_facts *f, char *buf, size_t size)
 {
 	if (f->owner.daemon_running)
 		return "memonline watch runs";
@@ -99,7 +79,7 @@ static const char *memonline_onliner(const struct facts *f, char *buf, size_t si
 	return buf;
 }
 
-static void check_hotplug(const struct facts *f, struct check *c)
+static void check_hotplug(const struct mo_doctor_facts *f, struct check *c)
 {
 	char bs[32];
 	bool zones = false;
@@ -107,12 +87,12 @@ static void check_hotplug(const struct facts *f, struct check *c)
 	if (!f->mem) {
 		if (f->scan_err == -ENODEV) {
 			set(c, CHECK_PROBLEM, "no memory blocks in %s/devices/system/memory: the "
-			    "kernel has no CONFIG_MEMORY_HOTPLUG", mo_sys_dir(f->ctl->ctx));
+			    "kernel has no CONFIG_MEMORY_HOTPLUG", mo_sys_dir(f->ctx));
 			fix(c, "boot a kernel built with CONFIG_MEMORY_HOTPLUG=y and "
 			    "CONFIG_MEMORY_HOTREMOVE=y; added memory is never seen without it");
 		} else {
 			set(c, CHECK_PROBLEM, "%s/devices/system/memory: %s",
-			    mo_sys_dir(f->ctl->ctx), f->scan_err == -EINVAL ?
+			    mo_sys_dir(f->ctx), f->scan_err == -EINVAL ?
 			    "unexpected block_size_bytes" : strerror(-f->scan_err));
 		}
 		return;
@@ -130,34 +110,30 @@ static void check_hotplug(const struct facts *f, struct check *c)
 	set(c, CHECK_OK, "memory hotplug present: %zu blocks of %s", f->mem->n_blocks, bs);
 }
 
-static void check_sysfs(const struct facts *f, struct check *c)
+static void check_sysfs(const struct mo_doctor_facts *f, struct check *c)
 {
-	char path[PATH_MAX];
-
-	if (mo_sys_read_only(f->ctl->ctx)) {
+	if (f->sys_read_only) {
 		set(c, CHECK_PROBLEM, "%s is mounted read-only: no block can be onlined here",
-		    mo_sys_dir(f->ctl->ctx));
+		    mo_sys_dir(f->ctx));
 		fix(c, "run memonline where sysfs is writable (the host, or a privileged "
 		    "container); a read-only /sys is the usual container default");
 		return;
 	}
-	if (mo_is_live(f->ctl->ctx) && geteuid() != 0) {
+	if (f->unprivileged) {
 		set(c, CHECK_PROBLEM, "not root: writing a block's state needs CAP_SYS_ADMIN");
 		fix(c, "run memonline as root (the udev rule and memonline.service do)");
 		return;
 	}
-	snprintf(path, sizeof(path), "%s/devices/system/memory/auto_online_blocks",
-		 mo_sys_dir(f->ctl->ctx));
-	if (f->mem && faccessat(AT_FDCWD, path, W_OK, AT_EACCESS) < 0 &&
-	    errno != ENOENT) {
-		set(c, CHECK_PROBLEM, "%s: %s", path, strerror(errno));
+	if (f->auto_online_access < 0 && f->auto_online_access != -ENOENT) {
+		set(c, CHECK_PROBLEM, "%s/devices/system/memory/auto_online_blocks: %s",
+		    mo_sys_dir(f->ctx), strerror(-f->auto_online_access));
 		fix(c, "run memonline as root, where sysfs is writable");
 		return;
 	}
 	set(c, CHECK_OK, "sysfs is writable");
 }
 
-static void check_onliners(const struct facts *f, struct check *c)
+static void check_onliners(const struct mo_doctor_facts *f, struct check *c)
 {
 	const char *mode = mo_auto_online_name(f->owner.auto_online);
 	char buf[768];
@@ -177,7 +153,7 @@ static void check_onliners(const struct facts *f, struct check *c)
 		    "policy is never applied", mode, memonline_onliner(f, buf, sizeof(buf)));
 		fix(c, "leave onlining to memonline: boot with memhp_default_state=offline "
 		    "(and echo offline > %s/devices/system/memory/auto_online_blocks now), or "
-		    "set 'auto-online correct' in memonline.conf", mo_sys_dir(f->ctl->ctx));
+		    "set 'auto-online correct' in memonline.conf", mo_sys_dir(f->ctx));
 		return;
 	}
 	if (kernel_onlines(f)) {
@@ -195,7 +171,7 @@ static void check_onliners(const struct facts *f, struct check *c)
 	if (f->owner.auto_online == MO_AUTO_UNKNOWN) {
 		set(c, CHECK_WARNING, "cannot tell whether the kernel onlines new memory: "
 		    "%s/devices/system/memory/auto_online_blocks is missing or unreadable, and "
-		    "no memory udev rule or memonline watch is there", mo_sys_dir(f->ctl->ctx));
+		    "no memory udev rule or memonline watch is there", mo_sys_dir(f->ctx));
 		fix(c, "install memonline's udev rule or enable memonline.service; it steps "
 		    "aside if the kernel onlines after all");
 		return;
@@ -217,9 +193,9 @@ static void check_onliners(const struct facts *f, struct check *c)
  * file, to edit or remove; one elsewhere is masked by a same-named link in
  * /etc (udev's precedence).
  */
-static void rules_fix(const struct facts *f, struct check *c)
+static void rules_fix(const struct mo_doctor_facts *f, struct check *c)
 {
-	const char *root = mo_root_dir(f->ctl->ctx);
+	const char *root = mo_root_dir(f->ctx);
 	size_t len = 0, root_len;
 
 	root_len = strcmp(root, "/") == 0 ? 0 : strlen(root);
@@ -238,13 +214,13 @@ static void rules_fix(const struct facts *f, struct check *c)
 	}
 }
 
-static void check_rules(const struct facts *f, struct check *c)
+static void check_rules(const struct mo_doctor_facts *f, struct check *c)
 {
 	char names[320] = "";
 	size_t others = 0, len = 0;
 
 	if (f->rules_err < 0) {
-		set(c, CHECK_SKIPPED, "%s: %s", mo_root_dir(f->ctl->ctx), strerror(-f->rules_err));
+		set(c, CHECK_SKIPPED, "%s: %s", mo_root_dir(f->ctx), strerror(-f->rules_err));
 		return;
 	}
 	for (size_t i = 0; i < f->n_rules; i++) {
@@ -272,7 +248,7 @@ static void check_rules(const struct facts *f, struct check *c)
 	set(c, CHECK_OK, "%s onlines memory (the only onliner)", names);
 }
 
-static void check_offline(const struct facts *f, struct check *c)
+static void check_offline(const struct mo_doctor_facts *f, struct check *c)
 {
 	uint64_t n = 0, kmem = 0, standby = 0;
 	char size[32], others[96];
@@ -323,7 +299,7 @@ static long long ratio_of(uint64_t movable, uint64_t kernel)
 	return (long long)(((unsigned __int128)movable * 100 + kernel / 2) / kernel);
 }
 
-static void check_ratio(const struct facts *f, struct check *c)
+static void check_ratio(const struct mo_doctor_facts *f, struct check *c)
 {
 	unsigned budget = mo_policy_ratio(f->policy);
 	struct mo_usage u;
@@ -372,7 +348,7 @@ static void check_ratio(const struct facts *f, struct check *c)
 	set(c, CHECK_OK, "movable:kernel is %lld%%, within %u%%", worst, budget);
 }
 
-static void check_removable(const struct facts *f, struct check *c)
+static void check_removable(const struct mo_doctor_facts *f, struct check *c)
 {
 	uint64_t dimm = 0, vmem = 0;
 
@@ -408,16 +384,16 @@ static void check_removable(const struct facts *f, struct check *c)
 	set(c, CHECK_OK, "no removable memory (DIMM, virtio-mem) in kernel zones");
 }
 
-static void check_xen(const struct facts *f, struct check *c)
+static void check_xen(const struct mo_doctor_facts *f, struct check *c)
 {
-	const struct mo_xen_view *v = f->balloon;
+	const struct mo_xen_view *v = &f->balloon;
 	const char *text = balloon_verdict_text(v->d.verdict);
 	const char *how = balloon_fix(&v->d);
 
 	switch (v->d.verdict) {
 	case MO_XEN_NOT_XEN:
 		if (v->err && v->err != -ENODEV) {
-			set(c, CHECK_PROBLEM, "%s/%s: %s", mo_sys_dir(f->ctl->ctx),
+			set(c, CHECK_PROBLEM, "%s/%s: %s", mo_sys_dir(f->ctx),
 			    v->bad_attr ? v->bad_attr : mo_xen_balloon_dir(),
 			    v->err == -EINVAL ? "unexpected value" : strerror(-v->err));
 			return;
@@ -443,11 +419,10 @@ static void check_xen(const struct facts *f, struct check *c)
 		fix(c, "%s", how);
 }
 
-static void check_virtio_mem(const struct facts *f, struct check *c)
+static void check_virtio_mem(const struct mo_doctor_facts *f, struct check *c)
 {
 	uint64_t offline = 0, threshold;
 	char size[32];
-
 	bool any = false;
 
 	if (f->drivers[MO_DRIVER_VIRTIO_MEM].state != MO_DRIVER_BUILTIN &&
@@ -495,129 +470,31 @@ static void check_virtio_mem(const struct facts *f, struct check *c)
 	    " (unplug_online=Y: it offlines and removes memory itself)" : "");
 }
 
-static bool is_masked(const char *path)
-{
-	char target[16];
-	ssize_t n = readlink(path, target, sizeof(target) - 1);
-
-	if (n < 0)
-		return false;
-	target[n] = '\0';
-	return strcmp(target, "/dev/null") == 0;
-}
-
-static bool unit_enabled(struct mo_ctx *ctx)
-{
-	char path[PATH_MAX];
-	struct dirent *de;
-	bool found = false;
-	DIR *d;
-
-	/* Masked (a /dev/null link) wins over any .wants link: it cannot start. */
-	snprintf(path, sizeof(path), "%s/etc/systemd/system/memonline.service",
-		 mo_root_dir(ctx));
-	if (is_masked(path))
-		return false;
-	/* systemctl enable links the unit into some target's .wants/. */
-	snprintf(path, sizeof(path), "%s/etc/systemd/system", mo_root_dir(ctx));
-	d = opendir(path);
-	if (!d)
-		return false;
-	while (!found && (de = readdir(d))) {
-		size_t len = strlen(de->d_name);
-		char link[PATH_MAX * 2];
-
-		if (len < 6 || strcmp(de->d_name + len - 6, ".wants") != 0)
-			continue;
-		snprintf(link, sizeof(link), "%s/%s/memonline.service", path, de->d_name);
-		found = access(link, F_OK) == 0 || faccessat(AT_FDCWD, link, F_OK,
-							     AT_SYMLINK_NOFOLLOW) == 0;
-	}
-	closedir(d);
-	return found;
-}
-
-static void (*const checkers[CHECK__MAX])(const struct facts *, struct check *) = {
-	[CHECK_HOTPLUG] = check_hotplug,
-	[CHECK_SYSFS] = check_sysfs,
-	[CHECK_ONLINERS] = check_onliners,
-	[CHECK_RULES] = check_rules,
-	[CHECK_OFFLINE] = check_offline,
-	[CHECK_RATIO] = check_ratio,
-	[CHECK_REMOVABLE] = check_removable,
-	[CHECK_XEN] = check_xen,
-	[CHECK_VIRTIO_MEM] = check_virtio_mem,
+/* Each check's stable id (JSON, metrics) and its judge. */
+static const struct {
+	const char *id;
+	void (*judge)(const struct mo_doctor_facts *f, struct check *c);
+} checks[CHECK__MAX] = {
+	[CHECK_HOTPLUG] = { "hotplug", check_hotplug },
+	[CHECK_SYSFS] = { "sysfs-writable", check_sysfs },
+	[CHECK_ONLINERS] = { "onliners", check_onliners },
+	[CHECK_RULES] = { "udev-rules", check_rules },
+	[CHECK_OFFLINE] = { "offline-blocks", check_offline },
+	[CHECK_RATIO] = { "movable-ratio", check_ratio },
+	[CHECK_REMOVABLE] = { "removable-in-kernel-zones", check_removable },
+	[CHECK_XEN] = { "xen-balloon", check_xen },
+	[CHECK_VIRTIO_MEM] = { "virtio-mem", check_virtio_mem },
 };
 
-static const char *const check_ids[CHECK__MAX] = {
-	[CHECK_HOTPLUG] = "hotplug",
-	[CHECK_SYSFS] = "sysfs-writable",
-	[CHECK_ONLINERS] = "onliners",
-	[CHECK_RULES] = "udev-rules",
-	[CHECK_OFFLINE] = "offline-blocks",
-	[CHECK_RATIO] = "movable-ratio",
-	[CHECK_REMOVABLE] = "removable-in-kernel-zones",
-	[CHECK_XEN] = "xen-balloon",
-	[CHECK_VIRTIO_MEM] = "virtio-mem",
-};
-
-/* Whether anything could add memory to this machine, from what it shows. */
-static int hotadd_possible(const struct facts *f)
+void doctor_run(const struct mo_doctor_facts *f, struct doctor *d)
 {
-	const struct mo_driver_info *drv = f->drivers;
-	struct mo_virt virt;
-	int acpi;
-
-	for (size_t i = 0; f->mem && i < f->mem->n_blocks; i++) {
-		const struct mo_block *b = &f->mem->blocks[i];
-
-		/* Memory to online now, or memory a device already added. */
-		if ((b->state == MO_STATE_OFFLINE && b->source != MO_SOURCE_STANDBY) ||
-		    (b->source != MO_SOURCE_BOOT && b->source != MO_SOURCE_UNKNOWN &&
-		     b->source != MO_SOURCE_STANDBY))
-			return 1;
-	}
-	if (!f->balloon->err || mo_hypervisor_is_xen(&f->balloon->hv))
-		return 1;
-	if (drv[MO_DRIVER_VIRTIO_MEM].devices > 0 || drv[MO_DRIVER_DAX_KMEM].devices > 0 ||
-	    drv[MO_DRIVER_HV_BALLOON].devices > 0)
-		return 1;
-	mo_virt_detect(f->ctl->ctx, &virt);
-	if (strcmp(virt.vendor, "Hyper-V") == 0)
-		return 1;
-	if (drv[MO_DRIVER_ACPI_MEMORY].state == MO_DRIVER_ABSENT)
-		return 0;
-	acpi = mo_acpi_memory_hotpluggable(f->ctl->ctx);
-	return acpi < 0 ? -1 : acpi;
-}
-
-void doctor_run(struct control *ctl, const struct mo_policy *p,
-		const struct mo_memory *mem, int scan_err, const struct mo_xen_view *bv,
-		const struct mo_driver_info *drv, struct doctor *d)
-{
-	struct facts f = {
-		.ctl = ctl, .policy = p, .mem = mem, .scan_err = scan_err, .balloon = bv,
-		.drivers = drv,
-	};
-
 	memset(d, 0, sizeof(*d));
-	f.rules_err = mo_udev_memory_rules(ctl->ctx, &f.rules, &f.n_rules);
-	if (f.rules_err < 0)
-		f.n_rules = 0;
-	for (size_t i = 0; i < f.n_rules; i++)
-		if (f.rules[i].memonline && !f.our_rule)
-			f.our_rule = &f.rules[i];
-	mo_owner_read(ctl->ctx, p, 0, &f.owner);
-	f.daemon_enabled = unit_enabled(ctl->ctx);
-	f.hotadd = hotadd_possible(&f);
 	for (int i = 0; i < CHECK__MAX; i++) {
-		d->checks[i].id = check_ids[i];
-		checkers[i](&f, &d->checks[i]);
+		d->checks[i].id = checks[i].id;
+		checks[i].judge(f, &d->checks[i]);
 		d->warnings += d->checks[i].level == CHECK_WARNING;
 		d->problems += d->checks[i].level == CHECK_PROBLEM;
 	}
-	if (f.rules_err == 0)
-		free(f.rules);
 }
 
 int doctor_exit_code(const struct doctor *d)
@@ -641,21 +518,6 @@ static void __attribute__((noreturn)) usage(FILE *out)
 	exit(out == stderr ? EXIT_USAGE : EXIT_OK);
 }
 
-/* Everything doctor_run() needs, gathered; mem stays NULL when the scan fails. */
-void doctor_gather(struct control *ctl, struct mo_memory **mem, int *scan_err,
-		   struct mo_xen_view *bv, struct mo_driver_info drv[MO_DRIVER__MAX])
-{
-	open_context(ctl);
-	*mem = NULL;
-	*scan_err = mo_memory_scan(ctl->ctx, MO_SCAN_SOURCE, mem);
-	if (*scan_err < 0)
-		*mem = NULL;
-	else
-		report_bad_blocks(ctl, *mem);
-	mo_xen_observe(ctl->ctx, &mo_clock_monotonic, *mem, true, bv);
-	mo_drivers_read(ctl->ctx, drv);
-}
-
 int cmd_doctor(struct control *ctl, int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -663,12 +525,11 @@ int cmd_doctor(struct control *ctl, int argc, char **argv)
 		{ "json", no_argument, NULL, 'J' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct mo_driver_info drv[MO_DRIVER__MAX];
-	struct mo_xen_view bv;
-	struct mo_memory *mem;
+	struct mo_doctor_facts *f;
 	struct mo_policy *p;
+	const char *verdict;
 	struct doctor d;
-	int c, scan_err;
+	int c;
 
 	while ((c = getopt_long(argc, argv, COMMON_SHORTOPTS "J", longopts, NULL)) != -1) {
 		if (common_option(ctl, c, optarg, usage))
@@ -682,9 +543,9 @@ int cmd_doctor(struct control *ctl, int argc, char **argv)
 		usage_error(usage, "doctor: unexpected argument '%s'", argv[optind]);
 
 	p = load_policy(ctl);
-	doctor_gather(ctl, &mem, &scan_err, &bv, drv);
-	doctor_run(ctl, p, mem, scan_err, &bv, drv, &d);
-
+	f = gather_facts(ctl, p);
+	doctor_run(f, &d);
+	verdict = d.problems ? "problems" : d.warnings ? "warnings" : "healthy";
 	if (ctl->json) {
 		struct json j;
 
@@ -706,8 +567,7 @@ int cmd_doctor(struct control *ctl, int argc, char **argv)
 		json_close(&j, ']');
 		json_u64(&j, "warnings", d.warnings);
 		json_u64(&j, "problems", d.problems);
-		json_str(&j, "verdict", d.problems ? "problems" : d.warnings ? "warnings"
-									 : "healthy");
+		json_str(&j, "verdict", verdict);
 		json_end(&j);
 	} else {
 		for (int i = 0; i < CHECK__MAX; i++) {
@@ -717,11 +577,10 @@ int cmd_doctor(struct control *ctl, int argc, char **argv)
 			if (k->fix[0] && k->level >= CHECK_WARNING)
 				printf("%-8s %-26s fix: %s\n", "", "", k->fix);
 		}
-		printf("\n%s: %u warning%s, %u problem%s\n",
-		       d.problems ? "problems" : d.warnings ? "warnings" : "healthy", d.warnings,
+		printf("\n%s: %u warning%s, %u problem%s\n", verdict, d.warnings,
 		       d.warnings == 1 ? "" : "s", d.problems, d.problems == 1 ? "" : "s");
 	}
-	mo_memory_free(mem);
+	mo_doctor_facts_free(f);
 	mo_policy_free(p);
 	return doctor_exit_code(&d);
 }

@@ -148,6 +148,24 @@ void report_bad_blocks(const struct control *ctl, const struct mo_memory *mem)
 	}
 }
 
+struct mo_doctor_facts *gather_facts(struct control *ctl, const struct mo_policy *p)
+{
+	struct mo_doctor_facts *f;
+
+	open_context(ctl);
+	if (mo_doctor_facts_gather(ctl->ctx, p, &mo_clock_monotonic, &f) < 0)
+		errx(EXIT_FAIL, "out of memory");
+	if (f->mem)
+		report_bad_blocks(ctl, f->mem);
+	for (size_t i = 0; i < f->refused.n && i < ARRAY_SIZE(f->refused.path); i++)
+		warnx("%s: a link out of %s, not followed", f->refused.path[i],
+		      mo_root_dir(ctl->ctx));
+	if (f->refused.n > ARRAY_SIZE(f->refused.path))
+		warnx("and %zu more links out of %s, not followed",
+		      f->refused.n - ARRAY_SIZE(f->refused.path), mo_root_dir(ctl->ctx));
+	return f;
+}
+
 static int parse_block_number(const char *s, unsigned long *ret)
 {
 	uint64_t v;

@@ -201,13 +201,11 @@ static void doctor_metrics(const struct doctor *d)
 	printf("memonline_doctor_problems %u\n", d->problems);
 }
 
-void print_prometheus(const struct mo_memory *mem, const struct mo_policy *p,
-		      const struct mo_xen_view *bv, const struct mo_driver_info *drv,
-		      const struct doctor *d)
+void print_prometheus(const struct mo_doctor_facts *f, const struct doctor *d)
 {
-	if (mem)
-		memory_metrics(mem, p);
-	xen_metrics(bv);
-	driver_metrics(drv);
+	if (f->mem)
+		memory_metrics(f->mem, f->policy);
+	xen_metrics(&f->balloon);
+	driver_metrics(f->drivers);
 	doctor_metrics(d);
 }

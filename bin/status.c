@@ -559,19 +559,16 @@ static void __attribute__((noreturn)) usage(FILE *out)
 /* Metrics carry doctor's verdicts: gather what doctor gathers, then both. */
 static int status_prometheus(struct control *ctl, struct mo_policy *p)
 {
-	struct mo_driver_info drv[MO_DRIVER__MAX];
-	struct mo_xen_view bv;
-	struct mo_memory *mem;
 	struct doctor *d = malloc(sizeof(*d));
-	int scan_err;
+	struct mo_doctor_facts *f;
 
 	if (!d)
 		errx(EXIT_FAIL, "out of memory");
-	doctor_gather(ctl, &mem, &scan_err, &bv, drv);
-	doctor_run(ctl, p, mem, scan_err, &bv, drv, d);
-	print_prometheus(mem, p, &bv, drv, d);
+	f = gather_facts(ctl, p);
+	doctor_run(f, d);
+	print_prometheus(f, d);
 	free(d);
-	mo_memory_free(mem);
+	mo_doctor_facts_free(f);
 	mo_policy_free(p);
 	return EXIT_OK;
 }

@@ -265,6 +265,40 @@ int mo_open_root(const struct mo_ctx *ctx)
 	return open(ctx->root_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 }
 
+void mo_root_path(const struct mo_ctx *ctx, const char *dir, const char *name, char *buf,
+		  size_t size)
+{
+	const char *root = ctx->root_dir;
+
+	snprintf(buf, size, "%s%s%s%s%s", root, root[strlen(root) - 1] == '/' ? "" : "/", dir,
+		 name ? "/" : "", name ? name : "");
+}
+
+void mo_refused_note(struct mo_refused *r, const struct mo_ctx *ctx, const char *dir,
+		     const char *name)
+{
+	/*
+	 * The running system's root has no outside: there an absolute link is
+	 * merely not followed by RESOLVE_BENEATH, and says nothing of a tree.
+	 */
+	if (!r || mo_is_live(ctx))
+		return;
+	if (r->n < ARRAY_SIZE(r->path))
+		mo_root_path(ctx, dir, name, r->path[r->n], sizeof(r->path[r->n]));
+	r->n++;
+}
+
+bool mo_is_mask(int dirfd, const char *path)
+{
+	char target[16];
+	ssize_t n = readlinkat(dirfd, path, target, sizeof(target) - 1);
+
+	if (n < 0)
+		return false;
+	target[n] = '\0';
+	return strcmp(target, "/dev/null") == 0;
+}
+
 bool mo_is_live(const struct mo_ctx *ctx)
 {
 	return strcmp(ctx->root_dir, "/") == 0;

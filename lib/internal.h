@@ -63,6 +63,15 @@ int mo_run_open(struct mo_ctx *ctx, bool create);
 
 /* mo_root_dir(), opened O_PATH: -1 and errno on failure. */
 int mo_open_root(const struct mo_ctx *ctx);
+/* DIR/NAME below the root (NAME may be NULL), for a message: ROOT/DIR/NAME. */
+void mo_root_path(const struct mo_ctx *ctx, const char *dir, const char *name, char *buf,
+		  size_t size);
+/* Note DIR/NAME (NAME may be NULL) below a sysroot in r, which may be NULL. */
+void mo_refused_note(struct mo_refused *r, const struct mo_ctx *ctx, const char *dir,
+		     const char *name);
+/* A symlink to /dev/null: systemd's and udev's way to mask a file. */
+bool mo_is_mask(int dirfd, const char *path);
+
 /* openat that never resolves outside dirfd (-1 and errno EXDEV if it would). */
 int mo_open_beneath(int dirfd, const char *path, int flags);
 /* Whether path exists beneath dirfd, as faccessat(F_OK) would say: 0 or -errno. */

@@ -578,7 +578,17 @@ void mo_drivers_read(struct mo_ctx *ctx, struct mo_driver_info out[MO_DRIVER__MA
 enum mo_driver_state mo_driver_state_from_kmod(int initstate, bool have_initstate,
 					       bool module_file);
 
-/* ---- Other onliners: udev rules --------------------------------------- */
+/* ---- Other onliners: udev rules, systemd units ------------------------ */
+
+/*
+ * Files below mo_root_dir() left unread because they lead out of it (a
+ * sysroot's absolute link to the host's /etc, say): the first few, and
+ * how many in all.  Reading them would report the host, not the tree.
+ */
+struct mo_refused {
+	size_t n;
+	char path[4][640];
+};
 
 struct mo_udev_rules_file {
 	char name[256];  /* e.g. 40-redhat.rules; NAME_MAX + 1 */
@@ -591,9 +601,12 @@ struct mo_udev_rules_file {
  * udev's directories are read with its precedence (etc, run, then the
  * library directories; a file masks a same-named one after it, and a
  * /dev/null symlink or an empty file masks without rules of its own),
- * below mo_root_dir(), so --sysroot DIR reads DIR/etc/udev/rules.d.
+ * below mo_root_dir(), so --sysroot DIR reads DIR/etc/udev/rules.d.  A
+ * directory or file that leads out of the root is noted in refused (may be
+ * NULL), not read; a /dev/null link is a mask, not a way out.
  */
-int mo_udev_memory_rules(struct mo_ctx *ctx, struct mo_udev_rules_file **ret, size_t *n);
+int mo_udev_memory_rules(struct mo_ctx *ctx, struct mo_udev_rules_file **ret, size_t *n,
+			 struct mo_refused *refused);
 /*
  * Whether a rules file's text onlines memory blocks: it matches the memory
  * subsystem (== or the != of a GOTO guard) and writes ATTR{state} or
@@ -601,6 +614,14 @@ int mo_udev_memory_rules(struct mo_ctx *ctx, struct mo_udev_rules_file **ret, si
  * rules are a language, and the point is to find the usual onliners.
  */
 bool mo_udev_rules_online_memory(const char *text);
+
+/*
+ * Whether systemd starts unit at boot, below mo_root_dir(): linked into
+ * some etc/systemd/system/ *.wants/, and not masked (a /dev/null link).
+ * 1 or 0; a .wants directory that leads out of the root is noted in
+ * refused (may be NULL), not read.
+ */
+int mo_unit_enabled(struct mo_ctx *ctx, const char *unit, struct mo_refused *refused);
 
 /* ---- The hypervisor and the Xen balloon -------------------------------- */
 
@@ -864,6 +885,38 @@ ssize_t mo_burst_take(struct mo_burst *b, unsigned long **ids);
 /* Unlock; true when the lock is ours again for another pass. */
 bool mo_burst_again(struct mo_burst *b);
 void mo_burst_close(struct mo_burst *b);
+
+/* ---- What memonline doctor judges -------------------------------------- */
+
+/*
+ * Every fact the doctor's checks read, gathered in one pass so that the
+ * checks are judgements only (and status --format prometheus judges the
+ * same facts).
+ */
+struct mo_doctor_facts {
+	struct mo_ctx *ctx;              /* a reference: where, for messages */
+	const struct mo_policy *policy;  /* the caller's, judged against */
+	struct mo_memory *mem;           /* NULL when the scan failed */
+	int scan_err;                    /* of mo_memory_scan(MO_SCAN_SOURCE) */
+	bool sys_read_only;
+	bool unprivileged;               /* the running system, and not root */
+	int auto_online_access;          /* writing auto_online_blocks: 0 or -errno */
+	struct mo_xen_view balloon;      /* settled (mo_xen_observe) */
+	struct mo_driver_info drivers[MO_DRIVER__MAX];
+	struct mo_udev_rules_file *rules; /* that online memory */
+	size_t n_rules;
+	int rules_err;                   /* of mo_udev_memory_rules() */
+	const struct mo_udev_rules_file *our_rule; /* memonline's, or NULL */
+	struct mo_owner_info owner;      /* who onlines: the kernel's setting, the daemon */
+	bool daemon_enabled;             /* memonline.service starts at boot */
+	int hotadd;                      /* something can hot-add memory: 1, 0, -1 unknown */
+	struct mo_refused refused;       /* files below the root left unread */
+};
+
+/* Gather them; only -ENOMEM fails.  The balloon settles on clock. */
+int mo_doctor_facts_gather(struct mo_ctx *ctx, const struct mo_policy *p,
+			   const struct mo_clock *clock, struct mo_doctor_facts **ret);
+struct mo_doctor_facts *mo_doctor_facts_free(struct mo_doctor_facts *f);
 
 #ifdef __cplusplus
 }

@@ -116,7 +116,7 @@ static int cmp_file(const void *a, const void *b)
 }
 
 int mo_udev_memory_rules(struct mo_ctx *ctx, struct mo_udev_rules_file **ret,
-			 size_t *ret_n)
+			 size_t *ret_n, struct mo_refused *refused)
 {
 	struct mo_udev_rules_file *files = NULL;
 	char **names = NULL; /* every name seen: a later same-named file is masked */
@@ -125,7 +125,7 @@ int mo_udev_memory_rules(struct mo_ctx *ctx, struct mo_udev_rules_file **ret,
 	size_t n_dirs = 0;
 	int rootfd, r = 0;
 
-	rootfd = open(mo_root_dir(ctx), O_PATH | O_DIRECTORY | O_CLOEXEC);
+	rootfd = mo_open_root(ctx);
 	if (rootfd < 0)
 		return -errno;
 	for (size_t i = 0; i < ARRAY_SIZE(rules_dirs) && r == 0; i++) {
@@ -136,8 +136,11 @@ int mo_udev_memory_rules(struct mo_ctx *ctx, struct mo_udev_rules_file **ret,
 		bool dup = false;
 		DIR *d;
 
-		if (dfd < 0)
+		if (dfd < 0) {
+			if (errno == EXDEV)
+				mo_refused_note(refused, ctx, rules_dirs[i], NULL);
 			continue;
+		}
 		/* /lib is often a symlink to /usr/lib: read each directory once. */
 		if (fstat(dfd, &st) == 0) {
 			for (size_t k = 0; k < n_dirs; k++)
@@ -151,8 +154,9 @@ int mo_udev_memory_rules(struct mo_ctx *ctx, struct mo_udev_rules_file **ret,
 		}
 		while ((de = readdir(d)) && r == 0) {
 			size_t len = strlen(de->d_name);
-			char *text = NULL;
+			char *text = NULL, path[320];
 			char **nn;
+			int e;
 
 			if (len < 7 || strcmp(de->d_name + len - 6, ".rules") != 0 ||
 			    de->d_name[0] == '.' || seen(names, n_names, de->d_name))
@@ -165,8 +169,16 @@ int mo_udev_memory_rules(struct mo_ctx *ctx, struct mo_udev_rules_file **ret,
 			}
 			names = nn;
 			n_names++;
-			/* A /dev/null link masks: it reads as an empty file. */
-			if (mo_read_all(dirfd(d), de->d_name, RULES_MAX, &text, NULL) < 0)
+			/*
+			 * Beneath the root, not the directory: a link to a file
+			 * elsewhere in the tree is fine.  A /dev/null link masks:
+			 * it reads as an empty file, or not at all below a sysroot.
+			 */
+			snprintf(path, sizeof(path), "%s/%s", rules_dirs[i], de->d_name);
+			e = mo_read_all(rootfd, path, RULES_MAX, &text, NULL);
+			if (e == -EXDEV && !mo_is_mask(dirfd(d), de->d_name))
+				mo_refused_note(refused, ctx, rules_dirs[i], de->d_name);
+			if (e < 0)
 				continue;
 			if (mo_udev_rules_online_memory(text)) {
 				struct mo_udev_rules_file *nf;
@@ -181,11 +193,8 @@ int mo_udev_memory_rules(struct mo_ctx *ctx, struct mo_udev_rules_file **ret,
 				files = nf;
 				memset(&files[n], 0, sizeof(files[n]));
 				snprintf(files[n].name, sizeof(files[n].name), "%s", de->d_name);
-				snprintf(files[n].path, sizeof(files[n].path), "%s%s%s/%s",
-					 mo_root_dir(ctx),
-					 mo_root_dir(ctx)[strlen(mo_root_dir(ctx)) - 1] == '/' ? ""
-											    : "/",
-					 rules_dirs[i], de->d_name);
+				mo_root_path(ctx, rules_dirs[i], de->d_name, files[n].path,
+					     sizeof(files[n].path));
 				files[n].memonline = strstr(text, "memonline") != NULL;
 				n++;
 			}

@@ -305,9 +305,48 @@ print(len(d["checks"]), len({c["check"] for c in d["checks"]}), d["warnings"], d
 	mkdir -p "$BATS_TEST_TMPDIR/outside/udev/rules.d"
 	printf '%s\n' "$RHEL_RULE" >"$BATS_TEST_TMPDIR/outside/udev/rules.d/40-redhat.rules"
 	ln -s "$BATS_TEST_TMPDIR/outside" "$ROOT/lib"
-	doctor_json 0
+	run -0 --separate-stderr mo doctor --json
+	assert_equal "$stderr" "memonline: $ROOT/lib/udev/rules.d: a link out of $ROOT, not followed"
 	run check udev-rules <<<"$output"
 	assert_output "ok no other udev rule onlines memory"
+}
+
+@test "a rules file linked out of the sysroot is named, not read" {
+	mkroot 0-3:online
+	our_rule
+	printf '%s\n' "$RHEL_RULE" >"$BATS_TEST_TMPDIR/40-redhat.rules"
+	mkdir -p "$ROOT/etc/udev/rules.d"
+	ln -s "$BATS_TEST_TMPDIR/40-redhat.rules" "$ROOT/etc/udev/rules.d/40-redhat.rules"
+	ln -s /etc/passwd "$ROOT/etc/udev/rules.d/50-passwd.rules"
+	run -0 --separate-stderr mo doctor --json
+	assert_equal "$(sort <<<"$stderr")" "memonline: $ROOT/etc/udev/rules.d/40-redhat.rules: a link out of $ROOT, not followed
+memonline: $ROOT/etc/udev/rules.d/50-passwd.rules: a link out of $ROOT, not followed"
+	run check udev-rules <<<"$output"
+	assert_output "ok no other udev rule onlines memory"
+}
+
+@test "a link within the sysroot is followed, and a /dev/null mask is no way out" {
+	mkroot 0-3:online
+	our_rule
+	rule usr/share/rules 40-redhat.rules "$RHEL_RULE"
+	mkdir -p "$ROOT/etc/udev/rules.d"
+	ln -s ../../../usr/share/rules/40-redhat.rules "$ROOT/etc/udev/rules.d/40-redhat.rules"
+	ln -s /dev/null "$ROOT/etc/udev/rules.d/85-memonline.rules"
+	run -0 --separate-stderr mo doctor --json
+	assert_equal "$stderr" ""
+	run check udev-rules <<<"$output"
+	assert_output "ok $ROOT/etc/udev/rules.d/40-redhat.rules onlines memory (the only onliner)"
+}
+
+@test "a unit's .wants linked out of the sysroot is named, and enables nothing" {
+	mkroot --acpi-memory-hotplug 0-3:online
+	mkdir -p "$BATS_TEST_TMPDIR/host-wants" "$ROOT/etc/systemd/system"
+	ln -s /usr/lib/systemd/system/memonline.service "$BATS_TEST_TMPDIR/host-wants/memonline.service"
+	ln -s "$BATS_TEST_TMPDIR/host-wants" "$ROOT/etc/systemd/system/multi-user.target.wants"
+	run -65 --separate-stderr mo doctor --json
+	assert_equal "$stderr" "memonline: $ROOT/etc/systemd/system/multi-user.target.wants: a link out of $ROOT, not followed"
+	run check onliners <<<"$output"
+	assert_line --partial "warning nobody onlines new memory"
 }
 
 # A minimal ACPI SRAT with one memory affinity entry: flags 1 (enabled) or
