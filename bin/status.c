@@ -609,7 +609,9 @@ int cmd_status(struct control *ctl, int argc, char **argv)
 	p = load_policy(ctl);
 	if (prometheus)
 		return status_prometheus(ctl, p);
-	mem = scan_memory(ctl, MO_SCAN_ONLINE_ZONES | MO_SCAN_SOURCE);
+	/* A report: offline blocks count by state and group alone. */
+	mem = scan_memory(ctl, MO_SCAN_SOURCE | MO_SCAN_ONLINE_ZONES |
+				       MO_SCAN_ONLINE_SOURCE);
 	s = malloc(sizeof(*s));
 	if (!s)
 		errx(EXIT_FAIL, "out of memory");

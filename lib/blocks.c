@@ -438,7 +438,7 @@ int mo_memory_scan(struct mo_ctx *ctx, unsigned flags, struct mo_memory **ret)
 	mo_zone_spans_free(&spans);
 
 	if (flags & MO_SCAN_SOURCE)
-		mo_classify_sources(ctx, mem);
+		mo_classify_sources(ctx, mem, !(flags & MO_SCAN_ONLINE_SOURCE));
 	*ret = mem;
 	return 0;
 fail:
@@ -473,7 +473,7 @@ int mo_memory_read_one(struct mo_ctx *ctx, unsigned long id, struct mo_memory **
 	r = read_block_kept(memfd, b, block_settled(ctx, b), READ_ALL_ZONES);
 	if (r < 0)
 		goto fail;
-	mo_classify_sources(ctx, mem);
+	mo_classify_sources(ctx, mem, true);
 	*ret = mem;
 	return 0;
 fail:

@@ -104,7 +104,8 @@ struct mo_iomem {
 	struct mo_iomem_range ranges[512];
 };
 int mo_iomem_parse(const char *text, struct mo_iomem *io);
-void mo_classify_sources(struct mo_ctx *ctx, struct mo_memory *mem);
+/* offline: offline blocks' sources too (else only their groups, the source unknown). */
+void mo_classify_sources(struct mo_ctx *ctx, struct mo_memory *mem, bool offline);
 /* A present ACPI memory device (a DIMM) has not bound its blocks yet. */
 bool mo_acpi_memory_binding(struct mo_ctx *ctx);
 bool mo_block_has_firmware_node(struct mo_ctx *ctx, unsigned long id);

@@ -172,6 +172,7 @@ struct mo_memory {
 enum {
 	MO_SCAN_SOURCE = 1 << 0, /* classify each block's source (iomem, links) */
 	MO_SCAN_ONLINE_ZONES = 1 << 1, /* zones of online blocks only: a report's */
+	MO_SCAN_ONLINE_SOURCE = 1 << 2, /* offline blocks' groups, not their sources */
 };
 
 /*

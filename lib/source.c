@@ -176,15 +176,73 @@ int mo_source_remember(struct mo_ctx *ctx, const struct mo_block *b)
 	return r;
 }
 
-static enum mo_source remembered(int records, const struct mo_block *b)
+/*
+ * The records' directory, read once: most online blocks have no record (boot
+ * memory), and a failed open per block would cost a scan a syscall each.
+ */
+struct records {
+	DIR *dir;
+	size_t n;
+	unsigned long *ids; /* sorted */
+};
+
+static int cmp_id(const void *a, const void *b)
+{
+	unsigned long x = *(const unsigned long *)a, y = *(const unsigned long *)b;
+
+	return (x > y) - (x < y);
+}
+
+static void records_read(struct mo_ctx *ctx, struct records *rec)
+{
+	int fd = open_records(ctx, false);
+	size_t cap = 0;
+	struct dirent *de;
+
+	*rec = (struct records){ 0 };
+	if (fd < 0)
+		return;
+	rec->dir = fdopendir(fd);
+	if (!rec->dir) {
+		close(fd);
+		return;
+	}
+	while ((de = readdir(rec->dir))) {
+		unsigned long id;
+
+		if (mo_parse_block_name(de->d_name, &id) < 0)
+			continue;
+		if (rec->n == cap) {
+			size_t ncap = cap ? cap * 2 : 64;
+			unsigned long *ids = realloc(rec->ids, ncap * sizeof(*ids));
+
+			if (!ids)
+				break; /* the records not listed read as boot memory */
+			rec->ids = ids;
+			cap = ncap;
+		}
+		rec->ids[rec->n++] = id;
+	}
+	if (rec->n > 1)
+		qsort(rec->ids, rec->n, sizeof(*rec->ids), cmp_id);
+}
+
+static void records_free(struct records *rec)
+{
+	if (rec->dir)
+		closedir(rec->dir);
+	free(rec->ids);
+}
+
+static enum mo_source remembered(const struct records *rec, const struct mo_block *b)
 {
 	char name[32], buf[32];
 	int s;
 
-	if (records < 0)
+	if (!rec->n || !bsearch(&b->id, rec->ids, rec->n, sizeof(*rec->ids), cmp_id))
 		return MO_SOURCE_BOOT;
 	snprintf(name, sizeof(name), "memory%lu", b->id);
-	if (mo_read_attr(records, name, buf, sizeof(buf)) <= 0)
+	if (mo_read_attr(dirfd(rec->dir), name, buf, sizeof(buf)) <= 0)
 		return MO_SOURCE_BOOT;
 	s = mo_source_from_name(buf);
 	return s < 0 ? MO_SOURCE_BOOT : s;
@@ -200,8 +258,18 @@ static uint64_t hash(const char *s, size_t n)
 	return h | 1;
 }
 
-static enum mo_source classify(int memfd, int records, const struct mo_iomem *io,
-			       enum hypervisor hv, uint64_t block_size, struct mo_block *b)
+/* What classifying blocks takes, read once for all of them. */
+struct sources {
+	int memfd;
+	enum hypervisor hv;
+	bool links;   /* a block may have a firmware_node: read each one's */
+	bool offline; /* offline blocks' sources too, not only their groups */
+	struct records rec;
+	struct mo_iomem io;
+};
+
+static enum mo_source classify(const struct sources *src, uint64_t block_size,
+			       struct mo_block *b)
 {
 	uint64_t start = (uint64_t)b->id * block_size, last = start + block_size - 1;
 	char path[64], link[PATH_MAX];
@@ -209,8 +277,8 @@ static enum mo_source classify(int memfd, int records, const struct mo_iomem *io
 
 	b->group = MO_GROUP_NONE;
 	b->group_id = 0;
-	for (size_t i = 0; i < io->n; i++) {
-		const struct mo_iomem_range *r = &io->ranges[i];
+	for (size_t i = 0; i < src->io.n; i++) {
+		const struct mo_iomem_range *r = &src->io.ranges[i];
 
 		if (r->start > last || r->last < start)
 			continue;
@@ -220,19 +288,20 @@ static enum mo_source classify(int memfd, int records, const struct mo_iomem *io
 		return r->source;
 	}
 	snprintf(path, sizeof(path), "memory%lu/firmware_node", b->id);
-	n = readlinkat(memfd, path, link, sizeof(link));
-	if (n >= 0) {
+	if (src->links && (n = readlinkat(src->memfd, path, link, sizeof(link))) >= 0) {
 		b->group = MO_GROUP_STATIC;
 		b->group_id = hash(link, n);
 		return MO_SOURCE_DIMM;
 	}
 	if (b->state == MO_STATE_ONLINE)
-		return remembered(records, b);
+		return remembered(&src->rec, b);
+	if (!src->offline)
+		return MO_SOURCE_UNKNOWN;
 	snprintf(path, sizeof(path), "memory%lu/phys_device", b->id);
-	if (hv == HV_S390 || (mo_read_attr(memfd, path, link, sizeof(link)) > 0 &&
-			      strcmp(link, "0") != 0))
+	if (src->hv == HV_S390 || (mo_read_attr(src->memfd, path, link, sizeof(link)) > 0 &&
+				   strcmp(link, "0") != 0))
 		return MO_SOURCE_STANDBY;
-	switch (hv) {
+	switch (src->hv) {
 	case HV_XEN:
 		return MO_SOURCE_XEN;
 	case HV_HYPERV:
@@ -253,33 +322,53 @@ static enum mo_source classify(int memfd, int records, const struct mo_iomem *io
 #define ACPI_DEVICES "bus/acpi/devices"
 #define ACPI_MEMORY_HID "PNP0C80:"
 
-bool mo_acpi_memory_binding(struct mo_ctx *ctx)
+/*
+ * The memory devices on the ACPI bus, walked once: -ENOENT without one (no
+ * ACPI, or a tree captured without it), else whether any is present (only a
+ * present device binds blocks, so only then can a block have a
+ * firmware_node), and whether a present one has bound nothing yet.
+ */
+static int acpi_memory_devices(struct mo_ctx *ctx, bool *present, bool *binding)
 {
 	DIR *d = mo_opendir_beneath(mo_sys_fd(ctx), ACPI_DEVICES);
-	bool binding = false;
 	struct dirent *de;
 
+	*present = *binding = false;
 	if (!d)
-		return false;
-	while (!binding && (de = readdir(d))) {
+		return -ENOENT;
+	while (!*binding && (de = readdir(d))) {
 		char path[NAME_MAX + 32], buf[MO_VALUE_MAX];
 		uint64_t sta;
+		int r;
 
 		if (strncmp(de->d_name, ACPI_MEMORY_HID, strlen(ACPI_MEMORY_HID)) != 0)
 			continue;
 		/*
 		 * _STA bit 0: present (ACPI 6.4, 6.3.7); an empty slot reads 0.
+		 * A device without _STA has no status file, and is present.
 		 * From the sysfs root: the entries are links to devices/.
 		 */
 		snprintf(path, sizeof(path), ACPI_DEVICES "/%s/status", de->d_name);
-		if (mo_read_attr(mo_sys_fd(ctx), path, buf, sizeof(buf)) < 0 ||
-		    mo_parse_u64(buf, 10, &sta) < 0 || !(sta & 1))
+		r = mo_read_attr(mo_sys_fd(ctx), path, buf, sizeof(buf));
+		if (r < 0 || mo_parse_u64(buf, 10, &sta) < 0) {
+			*present = true;
 			continue;
+		}
+		if (!(sta & 1))
+			continue;
+		*present = true;
 		snprintf(path, sizeof(path), ACPI_DEVICES "/%s/physical_node", de->d_name);
-		binding = faccessat(mo_sys_fd(ctx), path, F_OK, AT_SYMLINK_NOFOLLOW) < 0;
+		*binding = faccessat(mo_sys_fd(ctx), path, F_OK, AT_SYMLINK_NOFOLLOW) < 0;
 	}
 	closedir(d);
-	return binding;
+	return 0;
+}
+
+bool mo_acpi_memory_binding(struct mo_ctx *ctx)
+{
+	bool present, binding;
+
+	return acpi_memory_devices(ctx, &present, &binding) == 0 && binding;
 }
 
 bool mo_block_has_firmware_node(struct mo_ctx *ctx, unsigned long id)
@@ -290,26 +379,33 @@ bool mo_block_has_firmware_node(struct mo_ctx *ctx, unsigned long id)
 	return readlinkat(mo_memory_fd(ctx), path, link, sizeof(link)) >= 0;
 }
 
-void mo_classify_sources(struct mo_ctx *ctx, struct mo_memory *mem)
-{
-	struct mo_iomem *io = calloc(1, sizeof(*io));
-	enum hypervisor hv = detect_hypervisor(ctx);
-	int memfd = mo_memory_fd(ctx), records;
+/* One walk of the ACPI bus costs as much as a few blocks' links: worth it for a scan. */
+#define ACPI_WALK_BLOCKS 16
 
-	if (!io || memfd < 0) {
-		free(io);
+void mo_classify_sources(struct mo_ctx *ctx, struct mo_memory *mem, bool offline)
+{
+	struct sources *src = calloc(1, sizeof(*src));
+	bool present, binding;
+
+	if (!src)
+		return;
+	src->memfd = mo_memory_fd(ctx);
+	if (src->memfd < 0) {
+		free(src);
 		return;
 	}
+	src->offline = offline;
+	src->hv = offline ? detect_hypervisor(ctx) : HV_NONE;
 	/* Unreadable iomem (no procfs): fall back to links and the hypervisor. */
-	if (load_iomem(ctx, io) < 0)
-		io->n = 0;
-	records = open_records(ctx, false);
+	if (load_iomem(ctx, &src->io) < 0)
+		src->io.n = 0;
+	src->links = mem->n_blocks < ACPI_WALK_BLOCKS ||
+		     acpi_memory_devices(ctx, &present, &binding) < 0 || present;
+	records_read(ctx, &src->rec);
 	for (size_t i = 0; i < mem->n_blocks; i++)
-		mem->blocks[i].source =
-			classify(memfd, records, io, hv, mem->block_size, &mem->blocks[i]);
-	if (records >= 0)
-		close(records);
-	free(io);
+		mem->blocks[i].source = classify(src, mem->block_size, &mem->blocks[i]);
+	records_free(&src->rec);
+	free(src);
 }
 
 void mo_block_read_source(struct mo_ctx *ctx, uint64_t block_size, struct mo_block *b)
@@ -322,5 +418,5 @@ void mo_blocks_read_source(struct mo_ctx *ctx, uint64_t block_size, struct mo_bl
 {
 	struct mo_memory some = { .block_size = block_size, .n_blocks = n, .blocks = blocks };
 
-	mo_classify_sources(ctx, &some);
+	mo_classify_sources(ctx, &some, true);
 }
