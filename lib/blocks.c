@@ -414,7 +414,7 @@ int mo_memory_scan(struct mo_ctx *ctx, unsigned flags, struct mo_memory **ret)
 	numa = mo_numa(ctx);
 	binding = mo_acpi_memory_binding(ctx);
 	/* Without zoneinfo (most fixture trees), every block's valid_zones. */
-	if (page_size <= 0 || mo_zone_spans_read(ctx, &spans) < 0)
+	if (page_size <= 0 || mo_zone_spans_read(ctx, &spans, &mem->zoneinfo) < 0)
 		spans.n = 0;
 	for (size_t i = 0; i < mem->n_blocks; i++) {
 		struct mo_block *b = &mem->blocks[i];
@@ -486,5 +486,6 @@ void mo_memory_free(struct mo_memory *mem)
 	if (!mem)
 		return;
 	free(mem->blocks);
+	free(mem->zoneinfo);
 	free(mem);
 }

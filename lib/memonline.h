@@ -167,6 +167,8 @@ struct mo_memory {
 	struct mo_hotplug_params params;
 	size_t n_blocks;
 	struct mo_block *blocks; /* sorted by id */
+	/* zoneinfo's counts, read by the scan with its spans, for mo_usage_read(); or NULL */
+	struct mo_usage *zoneinfo;
 };
 
 enum {
@@ -347,8 +349,8 @@ void mo_usage_from_memory(const struct mo_memory *mem, struct mo_usage *u);
 /*
  * The same, then present and CMA pages from /proc/zoneinfo, as the kernel
  * counts them: early kernel memory is the kernel zones' present pages less
- * the hot-added blocks online in them.  Without zoneinfo (most fixture
- * trees), the blocks' count stands.
+ * the hot-added blocks online in them (zoneinfo as the scan read it, else
+ * read now).  Without zoneinfo (most fixture trees), the blocks' count stands.
  */
 void mo_usage_read(struct mo_ctx *ctx, const struct mo_memory *mem, struct mo_usage *u);
 /* The second step alone, over usage counted from blocks; -errno of zoneinfo. */
@@ -376,7 +378,12 @@ struct mo_zone_spans {
 	struct mo_zone_span *span;
 };
 int mo_zoneinfo_parse_spans(const char *text, struct mo_zone_spans *spans);
-int mo_zone_spans_read(struct mo_ctx *ctx, struct mo_zone_spans *spans);
+/*
+ * Read once for a scan: the spans, -errno when they cannot be had, and with
+ * usage, zoneinfo's counts too (mo_usage_from_zoneinfo's), or NULL.
+ */
+int mo_zone_spans_read(struct mo_ctx *ctx, struct mo_zone_spans *spans,
+		       struct mo_usage **usage);
 void mo_zone_spans_free(struct mo_zone_spans *spans);
 /* The one zone of node that spans pfns [start, start+nr), or -1: none or several. */
 int mo_zone_spans_zone(const struct mo_zone_spans *spans, int node, uint64_t start_pfn,

@@ -111,6 +111,17 @@ static int add_present(void *data, int node, int zone, enum zoneinfo_key key,
 	return 0;
 }
 
+static void usage_done(struct usage_walk *w, struct mo_usage *u)
+{
+	/* Read alone, zoneinfo cannot tell boot memory: all of it counts as early. */
+	w->acc.page_size = w->page_size;
+	w->acc.early_kernel = w->acc.kernel;
+	memcpy(w->acc.node_early_kernel, w->acc.node_kernel, sizeof(w->acc.node_kernel));
+	for (int n = 1; n < MO_MAX_NODES; n++)
+		w->acc.numa |= w->acc.node_kernel[n] + w->acc.node_movable[n] > 0;
+	*u = w->acc;
+}
+
 int mo_zoneinfo_parse(const char *text, uint64_t page_size, struct mo_usage *u)
 {
 	struct usage_walk w = { .page_size = page_size };
@@ -118,13 +129,7 @@ int mo_zoneinfo_parse(const char *text, uint64_t page_size, struct mo_usage *u)
 
 	if (r < 0)
 		return r;
-	/* Read alone, zoneinfo cannot tell boot memory: all of it counts as early. */
-	w.acc.page_size = page_size;
-	w.acc.early_kernel = w.acc.kernel;
-	memcpy(w.acc.node_early_kernel, w.acc.node_kernel, sizeof(w.acc.node_kernel));
-	for (int n = 1; n < MO_MAX_NODES; n++)
-		w.acc.numa |= w.acc.node_kernel[n] + w.acc.node_movable[n] > 0;
-	*u = w.acc;
+	usage_done(&w, u);
 	return 0;
 }
 
@@ -133,25 +138,9 @@ static uint64_t minus(uint64_t a, uint64_t b)
 	return a > b ? a - b : 0;
 }
 
-void mo_usage_read(struct mo_ctx *ctx, const struct mo_memory *mem, struct mo_usage *u)
+/* Hot-added kernel memory is whole blocks: present less those is early. */
+static void usage_refine(struct mo_usage *u, const struct mo_usage *zi)
 {
-	mo_usage_from_memory(mem, u);
-	mo_usage_refine(ctx, u);
-}
-
-int mo_usage_refine(struct mo_ctx *ctx, struct mo_usage *u)
-{
-	struct mo_usage *zi = malloc(sizeof(*zi));
-	int r;
-
-	if (!zi)
-		return -ENOMEM;
-	r = mo_usage_from_zoneinfo(ctx, zi);
-	if (r < 0) {
-		free(zi);
-		return r;
-	}
-	/* Hot-added kernel memory is whole blocks: present less those is early. */
 	u->early_kernel = minus(zi->kernel, minus(u->kernel, u->early_kernel));
 	for (int n = 0; n < MO_MAX_NODES; n++)
 		u->node_early_kernel[n] = minus(zi->node_kernel[n],
@@ -163,8 +152,29 @@ int mo_usage_refine(struct mo_ctx *ctx, struct mo_usage *u)
 	memcpy(u->node_movable, zi->node_movable, sizeof(u->node_movable));
 	memcpy(u->node_cma, zi->node_cma, sizeof(u->node_cma));
 	u->page_size = zi->page_size;
+}
+
+int mo_usage_refine(struct mo_ctx *ctx, struct mo_usage *u)
+{
+	struct mo_usage *zi = malloc(sizeof(*zi));
+	int r;
+
+	if (!zi)
+		return -ENOMEM;
+	r = mo_usage_from_zoneinfo(ctx, zi);
+	if (r == 0)
+		usage_refine(u, zi);
 	free(zi);
-	return 0;
+	return r;
+}
+
+void mo_usage_read(struct mo_ctx *ctx, const struct mo_memory *mem, struct mo_usage *u)
+{
+	mo_usage_from_memory(mem, u);
+	if (mem->zoneinfo)
+		usage_refine(u, mem->zoneinfo);
+	else
+		mo_usage_refine(ctx, u);
 }
 
 /* The last zone of spans, or a new one when (node, zone) is not it. */
@@ -268,14 +278,55 @@ int mo_usage_from_zoneinfo(struct mo_ctx *ctx, struct mo_usage *u)
 	return r;
 }
 
-int mo_zone_spans_read(struct mo_ctx *ctx, struct mo_zone_spans *spans)
-{
-	char *text;
-	int r = read_zoneinfo(ctx, &text);
+/* A scan's one walk: the spans, and the counts if wanted; each may fail alone. */
+struct scan_walk {
+	struct mo_zone_spans spans;
+	struct usage_walk *usage;
+	int spans_err, usage_err;
+};
 
+static int add_scan(void *data, int node, int zone, enum zoneinfo_key key,
+		    unsigned long long value)
+{
+	struct scan_walk *w = data;
+
+	if (!w->spans_err)
+		w->spans_err = add_span(&w->spans, node, zone, key, value);
+	if (w->usage && !w->usage_err)
+		w->usage_err = add_present(w->usage, node, zone, key, value);
+	return 0;
+}
+
+int mo_zone_spans_read(struct mo_ctx *ctx, struct mo_zone_spans *spans, struct mo_usage **usage)
+{
+	long page_size = sysconf(_SC_PAGESIZE);
+	struct usage_walk *uw = NULL;
+	struct scan_walk w = { 0 };
+	char *text;
+	int r;
+
+	*spans = (struct mo_zone_spans){ 0 };
+	if (usage) {
+		*usage = NULL;
+		uw = calloc(1, sizeof(*uw));
+		if (!uw)
+			return -ENOMEM;
+		uw->page_size = page_size > 0 ? page_size : 4096;
+	}
+	w.usage = uw;
+	r = read_zoneinfo(ctx, &text);
+	if (r == 0) {
+		r = zoneinfo_walk(text, add_scan, &w);
+		free(text);
+	}
+	if (r == 0 && uw && !w.usage_err && (*usage = malloc(sizeof(**usage))))
+		usage_done(uw, *usage);
+	free(uw);
+	if (r == 0 && w.spans_err)
+		r = w.spans_err;
 	if (r < 0)
-		return r;
-	r = mo_zoneinfo_parse_spans(text, spans);
-	free(text);
+		free(w.spans.span);
+	else
+		*spans = w.spans;
 	return r;
 }
