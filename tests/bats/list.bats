@@ -145,3 +145,16 @@ assert_same_as_lsmem() {
 	run -0 mo online 4
 	assert_equal "$(ls "$BATS_TEST_TMPDIR/outside")" ""
 }
+
+@test "a DIMM's blocks read dimm by the ACPI bus; with no memory device there, no link is read" {
+	mkroot --acpi-bus --firmware-node 16-19 0-15:online 16-19:offline
+	run -0 "$MEMONLINE" --sysroot "$ROOT" list -r -n -o BLOCK,SOURCE
+	assert_output $'0-15 boot\n16-19 dimm'
+	rm -rf "$ROOT"
+	# Only a present memory device binds blocks (drivers/acpi/glue.c): a
+	# link that none made is not read.
+	mkroot --acpi-bus 0-15:online 16-19:offline
+	ln -s ../../../LNXSYSTM:00 "$MEM/memory16/firmware_node"
+	run -0 "$MEMONLINE" --sysroot "$ROOT" list -r -n -o BLOCK,SOURCE
+	assert_output $'0-15 boot\n16-19 unknown'
+}
