@@ -10,7 +10,7 @@ int mo_block_set_state(struct mo_ctx *ctx, struct mo_block *b, enum mo_online_ty
 {
 	enum mo_state want = type == MO_OFFLINE ? MO_STATE_OFFLINE : MO_STATE_ONLINE;
 	int memfd = mo_memory_fd(ctx);
-	char path[64];
+	char path[MO_BLOCK_PATH_MAX];
 	int r, rr;
 
 	if (memfd < 0)
@@ -23,7 +23,7 @@ int mo_block_set_state(struct mo_ctx *ctx, struct mo_block *b, enum mo_online_ty
 		if (r < 0)
 			return r;
 	}
-	snprintf(path, sizeof(path), "memory%lu/state", b->id);
+	mo_block_path(path, b->id, "state");
 	r = mo_write_attr(memfd, path, mo_online_type_word(type));
 	if (r == -ENOENT)
 		return r; /* the block is gone */

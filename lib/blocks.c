@@ -13,12 +13,34 @@
 
 #include "internal.h"
 
+const char *mo_block_path(char path[MO_BLOCK_PATH_MAX], unsigned long id, const char *attr)
+{
+	char digits[24], *p = path + 6;
+	size_t n = 0;
+
+	memcpy(path, "memory", 6);
+	do
+		digits[n++] = '0' + id % 10;
+	while ((id /= 10));
+	while (n)
+		*p++ = digits[--n];
+	if (attr) {
+		size_t len = strnlen(attr, path + MO_BLOCK_PATH_MAX - p - 2);
+
+		*p++ = '/';
+		memcpy(p, attr, len);
+		p += len;
+	}
+	*p = '\0';
+	return path;
+}
+
 static int read_block_attr(int memfd, unsigned long id, const char *attr, char *buf,
 			   size_t size)
 {
-	char path[64];
+	char path[MO_BLOCK_PATH_MAX];
 
-	snprintf(path, sizeof(path), "memory%lu/%s", id, attr);
+	mo_block_path(path, id, attr);
 	return mo_read_attr(memfd, path, buf, size);
 }
 
@@ -186,9 +208,14 @@ static int cmp_block(const void *a, const void *b)
 struct mo_block *mo_memory_find(const struct mo_memory *mem, unsigned long id)
 {
 	struct mo_block key = { .id = id };
+	size_t i;
 
 	if (!mem->n_blocks)
 		return NULL;
+	/* Blocks are mostly one run of ids: the block is where its id says. */
+	i = id - mem->blocks[0].id;
+	if (id >= mem->blocks[0].id && i < mem->n_blocks && mem->blocks[i].id == id)
+		return &mem->blocks[i];
 	return bsearch(&key, mem->blocks, mem->n_blocks, sizeof(key), cmp_block);
 }
 
@@ -236,13 +263,13 @@ static void read_nodes(struct mo_ctx *ctx, struct mo_memory *mem)
 int mo_block_read_node(struct mo_ctx *ctx, unsigned long id)
 {
 	int memfd = mo_memory_fd(ctx);
-	char path[64], buf[2048] __attribute__((aligned(8)));
+	char path[MO_BLOCK_PATH_MAX], buf[2048] __attribute__((aligned(8)));
 	int fd, node = -ENOENT;
 	ssize_t n = 0;
 
 	if (memfd < 0)
 		return memfd;
-	snprintf(path, sizeof(path), "memory%lu", id);
+	mo_block_path(path, id, NULL);
 	fd = mo_open_beneath(memfd, path, O_RDONLY | O_DIRECTORY);
 	if (fd < 0)
 		return -errno;
@@ -263,11 +290,11 @@ int mo_block_read_node(struct mo_ctx *ctx, unsigned long id)
 
 int mo_block_read_removable(struct mo_ctx *ctx, unsigned long id)
 {
-	char path[64], buf[16];
+	char path[MO_BLOCK_PATH_MAX], buf[16];
 	uint64_t v;
 	ssize_t r;
 
-	snprintf(path, sizeof(path), "memory%lu/removable", id);
+	mo_block_path(path, id, "removable");
 	r = mo_read_attr(mo_memory_fd(ctx), path, buf, sizeof(buf));
 	if (r < 0)
 		return r;
@@ -279,12 +306,12 @@ int mo_block_read_removable(struct mo_ctx *ctx, unsigned long id)
 int mo_block_read_ino(struct mo_ctx *ctx, unsigned long id, uint64_t *ret)
 {
 	int memfd = mo_memory_fd(ctx);
-	char path[64];
+	char path[MO_BLOCK_PATH_MAX];
 	struct stat st;
 
 	if (memfd < 0)
 		return memfd;
-	snprintf(path, sizeof(path), "memory%lu", id);
+	mo_block_path(path, id, NULL);
 	/* The directory's own inode: a tree's link must not stat the host's. */
 	if (fstatat(memfd, path, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return -errno;
@@ -302,9 +329,50 @@ static int read_block_size(int memfd, uint64_t *ret)
 	return mo_parse_block_size(buf, ret);
 }
 
+int mo_cmp_id(const void *a, const void *b)
+{
+	unsigned long x = *(const unsigned long *)a, y = *(const unsigned long *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * ids in order, as blocks: a directory lists them in hash order.  Block ids
+ * are mostly one run, so a bitmap of them sorts in one pass, where qsort
+ * cost a scan more than its reads did; ids spread thin are qsorted.
+ */
+static struct mo_block *blocks_of(unsigned long *ids, size_t *n, unsigned long max)
+{
+	struct mo_block *blocks = malloc((*n ? *n : 1) * sizeof(*blocks));
+	uint64_t *bits = max / 64 < 4 * *n + 64 ? calloc(max / 64 + 1, sizeof(*bits)) : NULL;
+	size_t k = 0;
+
+	if (!blocks) {
+		free(bits);
+		return NULL;
+	}
+	if (bits) {
+		/* A directory read while it changes may repeat a name: one block. */
+		for (size_t i = 0; i < *n; i++)
+			bits[ids[i] / 64] |= 1ull << (ids[i] % 64);
+		for (unsigned long w = 0; w <= max / 64; w++)
+			for (uint64_t m = bits[w]; m; m &= m - 1)
+				ids[k++] = w * 64 + __builtin_ctzll(m);
+		free(bits);
+	} else {
+		if (*n > 1) /* qsort takes no NULL, even for nothing */
+			qsort(ids, *n, sizeof(*ids), mo_cmp_id);
+		k = *n;
+	}
+	for (size_t i = 0; i < k; i++)
+		blocks[i] = (struct mo_block){ .id = ids[i], .node = -1, .zone = -1 };
+	*n = k;
+	return blocks;
+}
+
 static int list_blocks(int memfd, struct mo_block **ret, size_t *ret_n)
 {
-	struct mo_block *blocks = NULL;
+	unsigned long *ids = NULL, max = 0;
 	size_t n = 0, cap = 0;
 	struct dirent *de;
 	DIR *d = mo_opendir_beneath(memfd, ".");
@@ -319,22 +387,24 @@ static int list_blocks(int memfd, struct mo_block **ret, size_t *ret_n)
 			continue;
 		if (n == cap) {
 			size_t ncap = cap ? cap * 2 : 256;
-			struct mo_block *nb = realloc(blocks, ncap * sizeof(*nb));
+			unsigned long *ni = realloc(ids, ncap * sizeof(*ni));
 
-			if (!nb) {
-				free(blocks);
+			if (!ni) {
+				free(ids);
 				closedir(d);
 				return -ENOMEM;
 			}
-			blocks = nb;
+			ids = ni;
 			cap = ncap;
 		}
-		blocks[n++] = (struct mo_block){ .id = id, .node = -1, .zone = -1 };
+		ids[n++] = id;
+		max = id > max ? id : max;
 	}
 	closedir(d);
-	if (n > 1) /* qsort and bsearch take no NULL, even for nothing */
-		qsort(blocks, n, sizeof(*blocks), cmp_block);
-	*ret = blocks;
+	*ret = blocks_of(ids, &n, max);
+	free(ids);
+	if (!*ret)
+		return -ENOMEM;
 	*ret_n = n;
 	return 0;
 }

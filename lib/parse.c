@@ -198,17 +198,24 @@ int mo_parse_auto_online(const char *s, enum mo_auto_online *ret)
 	return 0;
 }
 
+/* A scan parses each block's name twice (memory/, node/): digits by hand. */
 int mo_parse_block_name(const char *name, unsigned long *ret)
 {
-	uint64_t v;
+	unsigned long v = 0;
 
 	if (strncmp(name, "memory", 6) != 0)
 		return -EINVAL;
 	name += 6;
 	/* memory0 is the only name with a leading zero: no aliases like memory01. */
-	if (name[0] == '0' && name[1])
+	if (!name[0] || (name[0] == '0' && name[1]))
 		return -EINVAL;
-	if (mo_parse_u64(name, 10, &v) < 0 || v > ULONG_MAX / 2)
+	for (; *name; name++) {
+		/* Past ULONG_MAX / 20, one more digit is beyond ULONG_MAX / 2. */
+		if (*name < '0' || *name > '9' || v > ULONG_MAX / 20)
+			return -EINVAL;
+		v = v * 10 + (*name - '0');
+	}
+	if (v > ULONG_MAX / 2)
 		return -EINVAL;
 	*ret = v;
 	return 0;

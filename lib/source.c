@@ -155,7 +155,7 @@ static int open_records(struct mo_ctx *ctx, bool create)
 
 int mo_source_remember(struct mo_ctx *ctx, const struct mo_block *b)
 {
-	char name[32], text[32];
+	char name[MO_BLOCK_PATH_MAX], text[32];
 	int dir, fd, r = 0;
 	ssize_t len;
 
@@ -164,7 +164,7 @@ int mo_source_remember(struct mo_ctx *ctx, const struct mo_block *b)
 	dir = open_records(ctx, true);
 	if (dir < 0)
 		return -errno;
-	snprintf(name, sizeof(name), "memory%lu", b->id);
+	mo_block_path(name, b->id, NULL);
 	len = snprintf(text, sizeof(text), "%s\n", mo_source_name(b->source));
 	/* One name in a directory opened beneath RUN: never a link out of it. */
 	fd = openat(dir, name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
@@ -185,13 +185,6 @@ struct records {
 	size_t n;
 	unsigned long *ids; /* sorted */
 };
-
-static int cmp_id(const void *a, const void *b)
-{
-	unsigned long x = *(const unsigned long *)a, y = *(const unsigned long *)b;
-
-	return (x > y) - (x < y);
-}
 
 static void records_read(struct mo_ctx *ctx, struct records *rec)
 {
@@ -224,7 +217,7 @@ static void records_read(struct mo_ctx *ctx, struct records *rec)
 		rec->ids[rec->n++] = id;
 	}
 	if (rec->n > 1)
-		qsort(rec->ids, rec->n, sizeof(*rec->ids), cmp_id);
+		qsort(rec->ids, rec->n, sizeof(*rec->ids), mo_cmp_id);
 }
 
 static void records_free(struct records *rec)
@@ -236,12 +229,12 @@ static void records_free(struct records *rec)
 
 static enum mo_source remembered(const struct records *rec, const struct mo_block *b)
 {
-	char name[32], buf[32];
+	char name[MO_BLOCK_PATH_MAX], buf[32];
 	int s;
 
-	if (!rec->n || !bsearch(&b->id, rec->ids, rec->n, sizeof(*rec->ids), cmp_id))
+	if (!rec->n || !bsearch(&b->id, rec->ids, rec->n, sizeof(*rec->ids), mo_cmp_id))
 		return MO_SOURCE_BOOT;
-	snprintf(name, sizeof(name), "memory%lu", b->id);
+	mo_block_path(name, b->id, NULL);
 	if (mo_read_attr(dirfd(rec->dir), name, buf, sizeof(buf)) <= 0)
 		return MO_SOURCE_BOOT;
 	s = mo_source_from_name(buf);
@@ -272,7 +265,7 @@ static enum mo_source classify(const struct sources *src, uint64_t block_size,
 			       struct mo_block *b)
 {
 	uint64_t start = (uint64_t)b->id * block_size, last = start + block_size - 1;
-	char path[64], link[PATH_MAX];
+	char path[MO_BLOCK_PATH_MAX], link[PATH_MAX];
 	ssize_t n;
 
 	b->group = MO_GROUP_NONE;
@@ -287,8 +280,9 @@ static enum mo_source classify(const struct sources *src, uint64_t block_size,
 		b->group_id = r->device;
 		return r->source;
 	}
-	snprintf(path, sizeof(path), "memory%lu/firmware_node", b->id);
-	if (src->links && (n = readlinkat(src->memfd, path, link, sizeof(link))) >= 0) {
+	n = src->links ? readlinkat(src->memfd, mo_block_path(path, b->id, "firmware_node"),
+				    link, sizeof(link)) : -1;
+	if (n >= 0) {
 		b->group = MO_GROUP_STATIC;
 		b->group_id = hash(link, n);
 		return MO_SOURCE_DIMM;
@@ -297,7 +291,7 @@ static enum mo_source classify(const struct sources *src, uint64_t block_size,
 		return remembered(&src->rec, b);
 	if (!src->offline)
 		return MO_SOURCE_UNKNOWN;
-	snprintf(path, sizeof(path), "memory%lu/phys_device", b->id);
+	mo_block_path(path, b->id, "phys_device");
 	if (src->hv == HV_S390 || (mo_read_attr(src->memfd, path, link, sizeof(link)) > 0 &&
 				   strcmp(link, "0") != 0))
 		return MO_SOURCE_STANDBY;
@@ -373,9 +367,9 @@ bool mo_acpi_memory_binding(struct mo_ctx *ctx)
 
 bool mo_block_has_firmware_node(struct mo_ctx *ctx, unsigned long id)
 {
-	char path[64], link[8];
+	char path[MO_BLOCK_PATH_MAX], link[8];
 
-	snprintf(path, sizeof(path), "memory%lu/firmware_node", id);
+	mo_block_path(path, id, "firmware_node");
 	return readlinkat(mo_memory_fd(ctx), path, link, sizeof(link)) >= 0;
 }
 

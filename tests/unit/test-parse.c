@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Parsers of kernel values and user arguments: table-driven. */
 #include <errno.h>
+#include <limits.h>
+#include <stdio.h>
 
 #include "internal.h"
 #include "tap.h"
@@ -131,6 +133,7 @@ static void test_names(void)
 		{ "memory..", -EINVAL, 0 },
 		{ "memory-1", -EINVAL, 0 },
 		{ "memory_failure", -EINVAL, 0 },
+		{ "memory99999999999999999999999", -EINVAL, 0 },
 		{ "node0", -EINVAL, 0 },
 	}, devpaths[] = {
 		{ "/devices/system/memory/memory32", 0, 32 },
@@ -147,6 +150,17 @@ static void test_names(void)
 
 		is_int(r, names[i].ret, "block name '%s'", names[i].in);
 		is_int(id, r == 0 ? names[i].want : 12345, "block name '%s' id", names[i].in);
+	}
+	/* Ids up to ULONG_MAX / 2, and not one more. */
+	for (unsigned long v = ULONG_MAX / 2 - 1; v != ULONG_MAX / 2 + 2; v++) {
+		char name[32];
+		unsigned long id = 12345;
+		int r;
+
+		snprintf(name, sizeof(name), "memory%lu", v);
+		r = mo_parse_block_name(name, &id);
+		is_int(r, v <= ULONG_MAX / 2 ? 0 : -EINVAL, "block name '%s'", name);
+		is_int(id == v, r == 0, "block name '%s' id", name);
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(devpaths); i++) {
 		unsigned long id = 12345;
