@@ -38,6 +38,18 @@ static bool scan_key(const char *line, enum zoneinfo_key *key, unsigned long lon
 	return true;
 }
 
+/* Lines worth a sscanf: most of zoneinfo is counters, per CPU too, read by no one here. */
+static bool wanted(const char *line)
+{
+	static const char *const words[] = { "Node", "present", "spanned", "start_pfn:", "cma" };
+
+	line += strspn(line, " \t\v\f\r");
+	for (size_t i = 0; i < ARRAY_SIZE(words); i++)
+		if (strncmp(line, words[i], strlen(words[i])) == 0)
+			return true;
+	return false;
+}
+
 /*
  * Walk the "Node N, zone NAME" sections and hand each of the three numbers
  * to fn with its node and zone.  -EINVAL for a file that is not zoneinfo.
@@ -58,6 +70,10 @@ static int zoneinfo_walk(const char *text,
 		unsigned long long value;
 		int n, r;
 
+		if (!wanted(next)) {
+			next = end ? end + 1 : NULL;
+			continue;
+		}
 		snprintf(line, sizeof(line), "%.*s", (int)(end ? end - next : 127), next);
 		if (sscanf(line, "Node %d, zone %15s", &n, name) == 2) {
 			if (n < 0)
