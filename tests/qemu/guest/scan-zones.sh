@@ -35,3 +35,10 @@ check "status --json exits 0 (got $rc)" [ $rc -eq 0 ]
 movable=$(($(zone_pages Movable present) * 4096))
 check "status --json: movable bytes = zoneinfo's $movable" eval \
 	'[ "$(json_num /tmp/status.json movable)" = $movable ]'
+
+# A scan of this many blocks walks the ACPI bus before any firmware_node
+# (lib/source.c): the DIMMs are present there, so their blocks' links are
+# read, and every hot-added block is a DIMM's.
+run_memonline /tmp/source.txt list -a -r -n -o BLOCK,SOURCE
+check "list: the DIMMs' $(count_new) blocks read dimm" eval \
+	'[ "$(grep -c " dimm$" /tmp/source.txt)" = "$(count_new)" ]'
