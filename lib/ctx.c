@@ -274,14 +274,14 @@ void mo_root_path(const struct mo_ctx *ctx, const char *dir, const char *name, c
 		 name ? "/" : "", name ? name : "");
 }
 
-void mo_refused_note(struct mo_refused *r, const struct mo_ctx *ctx, const char *dir,
+void mo_refused_note(struct mo_refused *r, const struct mo_ctx *ctx, int err, const char *dir,
 		     const char *name)
 {
 	/*
-	 * The running system's root has no outside: there an absolute link is
-	 * merely not followed by RESOLVE_BENEATH, and says nothing of a tree.
+	 * The running system's root has no outside: what it leaves unfollowed
+	 * (a magic link) is no tree answering for the host.
 	 */
-	if (!r || mo_is_live(ctx))
+	if (!r || (err != ELOOP && err != EXDEV) || mo_is_live(ctx))
 		return;
 	if (r->n < ARRAY_SIZE(r->path))
 		mo_root_path(ctx, dir, name, r->path[r->n], sizeof(r->path[r->n]));
@@ -368,6 +368,74 @@ int mo_open_beneath(int dirfd, const char *path, int flags)
 	return openat(dirfd, path, how.flags | O_NOFOLLOW);
 }
 
+/*
+ * Without openat2, the process's own root resolves links as RESOLVE_IN_ROOT
+ * would: an absolute link and ".." stop at it.  Any other root cannot
+ * contain them, so below it a link anywhere in path is refused (EXDEV),
+ * never followed, and so is "..".
+ */
+static int open_in_root_fallback(int rootfd, const char *path, int flags)
+{
+	struct stat root, st;
+	char buf[PATH_MAX], *name, *next;
+	int dir = rootfd, fd, e;
+
+	if (fstat(rootfd, &st) == 0 && stat("/", &root) == 0 && st.st_dev == root.st_dev &&
+	    st.st_ino == root.st_ino)
+		return openat(rootfd, path, flags);
+	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	for (name = buf;; name = next) {
+		next = strchr(name, '/');
+		if (next)
+			*next++ = '\0';
+		if (!strcmp(name, "..") ||
+		    (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))) {
+			fd = -1;
+			errno = EXDEV;
+		} else {
+			/* O_NOFOLLOW: a link swapped in since fstatat fails, unfollowed. */
+			fd = openat(dir, name,
+				    next ? O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC
+					 : flags | O_NOFOLLOW);
+		}
+		if (dir != rootfd) {
+			e = errno;
+			close(dir);
+			errno = e;
+		}
+		if (fd < 0 || !next)
+			return fd;
+		dir = fd;
+	}
+}
+
+int mo_open_in_root(int rootfd, const char *path, int flags)
+{
+	struct open_how how = {
+		.flags = flags | O_CLOEXEC | (flags & O_PATH ? 0 : O_NOCTTY),
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+	int fd, tries = 0;
+
+	/*
+	 * A root filesystem's links mean what they mean on its own machine: an
+	 * absolute one starts at the root, as in a chroot, and ".." stops at it,
+	 * so /etc's link into /usr/lib is read and a tree's never reaches the
+	 * host.  A magic link (procfs) could still jump out: ELOOP.  EAGAIN: a
+	 * rename raced a "..", which openat2 then cannot vouch for; it asks for
+	 * a retry (openat2(2)).
+	 */
+	do
+		fd = syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+	while (fd < 0 && errno == EAGAIN && ++tries < 8);
+	if (fd >= 0 || errno != ENOSYS)
+		return fd;
+	return open_in_root_fallback(rootfd, path, how.flags);
+}
+
 int mo_access_beneath(int dirfd, const char *path)
 {
 	int fd = mo_open_beneath(dirfd, path, O_PATH);
@@ -439,19 +507,14 @@ ssize_t mo_read_attr(int dirfd, const char *path, char *buf, size_t size)
 	return len;
 }
 
-int mo_read_all(int dirfd, const char *path, size_t max, char **ret, size_t *ret_len)
+int mo_read_fd(int fd, size_t max, char **ret, size_t *ret_len)
 {
 	size_t len = 0, cap = 4096;
 	char *buf = malloc(cap);
-	int fd, r = 0;
+	int r = 0;
 
 	if (!buf)
 		return -ENOMEM;
-	fd = mo_open_beneath(dirfd, path, O_RDONLY);
-	if (fd < 0) {
-		free(buf);
-		return -errno;
-	}
 	for (;;) {
 		ssize_t n;
 
@@ -481,7 +544,6 @@ int mo_read_all(int dirfd, const char *path, size_t max, char **ret, size_t *ret
 			break;
 		len += n;
 	}
-	close(fd);
 	if (r < 0) {
 		free(buf);
 		return r;
@@ -491,6 +553,17 @@ int mo_read_all(int dirfd, const char *path, size_t max, char **ret, size_t *ret
 	if (ret_len)
 		*ret_len = len;
 	return 0;
+}
+
+int mo_read_all(int dirfd, const char *path, size_t max, char **ret, size_t *ret_len)
+{
+	int fd = mo_open_beneath(dirfd, path, O_RDONLY), r;
+
+	if (fd < 0)
+		return -errno;
+	r = mo_read_fd(fd, max, ret, ret_len);
+	close(fd);
+	return r;
 }
 
 int mo_write_attr(int dirfd, const char *path, const char *value)

@@ -66,14 +66,24 @@ int mo_open_root(const struct mo_ctx *ctx);
 /* DIR/NAME below the root (NAME may be NULL), for a message: ROOT/DIR/NAME. */
 void mo_root_path(const struct mo_ctx *ctx, const char *dir, const char *name, char *buf,
 		  size_t size);
-/* Note DIR/NAME (NAME may be NULL) below a sysroot in r, which may be NULL. */
-void mo_refused_note(struct mo_refused *r, const struct mo_ctx *ctx, const char *dir,
+/*
+ * Note DIR/NAME (NAME may be NULL) below a sysroot in r (which may be NULL)
+ * when err, the errno of mo_open_in_root(), says a link was not followed.
+ */
+void mo_refused_note(struct mo_refused *r, const struct mo_ctx *ctx, int err, const char *dir,
 		     const char *name);
 /* A symlink to /dev/null: systemd's and udev's way to mask a file. */
 bool mo_is_mask(int dirfd, const char *path);
 
 /* openat that never resolves outside dirfd (-1 and errno EXDEV if it would). */
 int mo_open_beneath(int dirfd, const char *path, int flags);
+/*
+ * openat resolving path as if rootfd were "/", for the files of a root
+ * filesystem (etc/, usr/lib/, run/): absolute links and ".." stay below it.
+ * -1 and errno: ELOOP for a magic link (procfs) or a loop, EXDEV for any
+ * link below a root other than the process's own where openat2 is missing.
+ */
+int mo_open_in_root(int rootfd, const char *path, int flags);
 /* Whether path exists beneath dirfd, as faccessat(F_OK) would say: 0 or -errno. */
 int mo_access_beneath(int dirfd, const char *path);
 /* The same for a directory to read: NULL and errno on failure. */
@@ -95,6 +105,8 @@ int mo_parse_node_name(const char *name, int *ret);
 ssize_t mo_read_attr(int dirfd, const char *path, char *buf, size_t size);
 /* Read a whole (small) file, NUL-terminated, into a malloc'ed buffer. */
 int mo_read_all(int dirfd, const char *path, size_t max, char **ret, size_t *len);
+/* The same from an open file, left open. */
+int mo_read_fd(int fd, size_t max, char **ret, size_t *len);
 /* Write value to an attribute, as one write(2) like echo does. */
 int mo_write_attr(int dirfd, const char *path, const char *value);
 

@@ -129,16 +129,15 @@ int mo_udev_memory_rules(struct mo_ctx *ctx, struct mo_udev_rules_file **ret,
 	if (rootfd < 0)
 		return -errno;
 	for (size_t i = 0; i < ARRAY_SIZE(rules_dirs) && r == 0; i++) {
-		/* Below a sysroot, a link out of the tree must not read the host's rules. */
-		int dfd = mo_open_beneath(rootfd, rules_dirs[i], O_RDONLY | O_DIRECTORY);
+		/* In the root: a sysroot's lib -> /usr/lib is its own usr/lib. */
+		int dfd = mo_open_in_root(rootfd, rules_dirs[i], O_RDONLY | O_DIRECTORY);
 		struct dirent *de;
 		struct stat st;
 		bool dup = false;
 		DIR *d;
 
 		if (dfd < 0) {
-			if (errno == EXDEV)
-				mo_refused_note(refused, ctx, rules_dirs[i], NULL);
+			mo_refused_note(refused, ctx, errno, rules_dirs[i], NULL);
 			continue;
 		}
 		/* /lib is often a symlink to /usr/lib: read each directory once. */
@@ -156,7 +155,7 @@ int mo_udev_memory_rules(struct mo_ctx *ctx, struct mo_udev_rules_file **ret,
 			size_t len = strlen(de->d_name);
 			char *text = NULL, path[320];
 			char **nn;
-			int e;
+			int fd, e;
 
 			if (len < 7 || strcmp(de->d_name + len - 6, ".rules") != 0 ||
 			    de->d_name[0] == '.' || seen(names, n_names, de->d_name))
@@ -170,14 +169,22 @@ int mo_udev_memory_rules(struct mo_ctx *ctx, struct mo_udev_rules_file **ret,
 			names = nn;
 			n_names++;
 			/*
-			 * Beneath the root, not the directory: a link to a file
-			 * elsewhere in the tree is fine.  A /dev/null link masks:
-			 * it reads as an empty file, or not at all below a sysroot.
+			 * A /dev/null link masks, whatever a tree's dev/null is.
+			 * Any other link resolves from the root, not the
+			 * directory: /etc's absolute link into /usr/lib is read
+			 * there, a sysroot's in the tree.
 			 */
+			if ((de->d_type == DT_LNK || de->d_type == DT_UNKNOWN) &&
+			    mo_is_mask(dirfd(d), de->d_name))
+				continue;
 			snprintf(path, sizeof(path), "%s/%s", rules_dirs[i], de->d_name);
-			e = mo_read_all(rootfd, path, RULES_MAX, &text, NULL);
-			if (e == -EXDEV && !mo_is_mask(dirfd(d), de->d_name))
-				mo_refused_note(refused, ctx, rules_dirs[i], de->d_name);
+			fd = mo_open_in_root(rootfd, path, O_RDONLY);
+			if (fd < 0) {
+				mo_refused_note(refused, ctx, errno, rules_dirs[i], de->d_name);
+				continue;
+			}
+			e = mo_read_fd(fd, RULES_MAX, &text, NULL);
+			close(fd);
 			if (e < 0)
 				continue;
 			if (mo_udev_rules_online_memory(text)) {

@@ -3,8 +3,14 @@
  * What doctor judges, gathered from a tree: the blocks, the balloon, the
  * other onliners, and links that would lead the reading out of the tree.
  */
+#define _GNU_SOURCE
+#include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "fixture.h"
 #include "internal.h"
@@ -99,43 +105,125 @@ static void test_onliners(void)
 	tree_free(&t);
 }
 
-static void test_links_out(void)
+/*
+ * A root filesystem's links resolve as in a chroot: an absolute one, or ".."
+ * past the top, stays in the tree.  The host's copy of a linked path is
+ * never read, though it onlines memory.
+ */
+static void test_links_in_root(void)
 {
 	struct fake_clock fc = { 0 };
 	struct mo_doctor_facts *f;
-	struct tree t, outside;
-	char path[512], want[512];
+	struct tree t, host;
+	char path[512];
 
-	tree_new(&outside);
-	tree_put(&outside, "rules.d/40-redhat.rules",
+	tree_new(&host);
+	tree_put(&host, "rules.d/40-redhat.rules",
 		 "SUBSYSTEM==\"memory\", ATTR{state}=\"online\"\n");
-	tree_link(&outside, "wants/memonline.service", "/usr/lib/systemd/system/memonline.service");
+	tree_link(&host, "wants/memonline.service", "/usr/lib/systemd/system/memonline.service");
 	memory_tree(&t);
-	snprintf(path, sizeof(path), "%s/rules.d/40-redhat.rules", outside.dir);
+	snprintf(path, sizeof(path), "%s/rules.d/40-redhat.rules", host.dir);
 	tree_link(&t, "etc/udev/rules.d/40-redhat.rules", path);
-	snprintf(path, sizeof(path), "%s/rules.d", outside.dir);
+	snprintf(path, sizeof(path), "../../../../../../../../../..%s/rules.d/41-up.rules",
+		 host.dir);
+	tree_link(&t, "etc/udev/rules.d/41-up.rules", path);
+	tree_link(&host, "rules.d/41-up.rules", "40-redhat.rules");
+	snprintf(path, sizeof(path), "%s/rules.d", host.dir);
 	tree_link(&t, "run/udev/rules.d", path);
-	snprintf(path, sizeof(path), "%s/wants", outside.dir);
+	snprintf(path, sizeof(path), "%s/wants", host.dir);
 	tree_link(&t, "etc/systemd/system/multi-user.target.wants", path);
 	f = gather(&t, &fc);
-	is_int(f->n_rules, 0, "no rule read from outside the tree");
-	is_int(f->daemon_enabled, false, "no unit enabled from outside the tree");
-	is_int(f->refused.n, 3, "three links out, noted");
-	snprintf(want, sizeof(want), "%s/etc/udev/rules.d/40-redhat.rules", t.dir);
-	is_str(f->refused.path[0], want, "a rules file, named below the root");
-	snprintf(want, sizeof(want), "%s/run/udev/rules.d", t.dir);
-	is_str(f->refused.path[1], want, "a rules directory");
-	snprintf(want, sizeof(want), "%s/etc/systemd/system/multi-user.target.wants", t.dir);
-	is_str(f->refused.path[2], want, "a unit's .wants");
+	is_int(f->n_rules, 0, "no rule read from the host's copy of a linked path");
+	is_int(f->daemon_enabled, false, "no unit enabled by the host's .wants");
+	is_int(f->refused.n, 0, "nothing left unfollowed: nothing leads out");
+	mo_doctor_facts_free(f);
+
+	tree_put(&t, "usr/share/seed/80-seed.rules",
+		 "SUBSYSTEM==\"memory\", ACTION==\"add\", RUN+=\"/bin/sh -c 'echo online > "
+		 "/sys$devpath/state'\"\n");
+	tree_link(&t, "etc/udev/rules.d/80-seed.rules", "/usr/share/seed/80-seed.rules");
+	tree_link(&t, "usr/lib/systemd/wants/memonline.service",
+		  "/usr/lib/systemd/system/memonline.service");
+	tree_link(&t, "etc/systemd/system/sysinit.target.wants", "/usr/lib/systemd/wants");
+	f = gather(&t, &fc);
+	is_int(f->n_rules, 1, "an absolute link into the tree is read there");
+	ok(f->n_rules == 1 && !strcmp(f->rules[0].name, "80-seed.rules"), "the seed's rule");
+	is_int(f->daemon_enabled, true, "a .wants linked into the tree enables");
+	is_int(f->refused.n, 0, "nothing left unfollowed");
 	mo_doctor_facts_free(f);
 	tree_free(&t);
-	tree_free(&outside);
+	tree_free(&host);
+}
+
+/* A kernel before openat2 (Linux 5.6), when asked: the fallback's turn. */
+static bool no_openat2;
+
+long syscall(long nr, ...)
+{
+	static long (*real)(long, ...);
+	va_list ap;
+	long a[6];
+
+	if (nr == SYS_openat2 && no_openat2) {
+		errno = ENOSYS;
+		return -1;
+	}
+	if (!real && !(real = (long (*)(long, ...))dlsym(RTLD_NEXT, "syscall")))
+		abort();
+	va_start(ap, nr);
+	for (int i = 0; i < 6; i++)
+		a[i] = va_arg(ap, long);
+	va_end(ap);
+	return real(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+}
+
+/* Without openat2 a tree's links cannot be contained: refused, and named. */
+static void test_links_without_openat2(void)
+{
+	struct fake_clock fc = { 0 };
+	struct mo_doctor_facts *f;
+	char path[512], want[512];
+	int root, fd;
+	struct tree t;
+
+	memory_tree(&t);
+	tree_put(&t, "usr/lib/udev/rules.d/40-redhat.rules",
+		 "SUBSYSTEM==\"memory\", ATTR{state}=\"online\"\n");
+	tree_put(&t, "usr/share/seed/80-seed.rules",
+		 "SUBSYSTEM==\"memory\", ATTR{state}=\"online\"\n");
+	tree_link(&t, "etc/udev/rules.d/80-seed.rules", "/usr/share/seed/80-seed.rules");
+	tree_link(&t, "lib", "usr/lib");
+	tree_link(&t, "etc/udev/rules.d/85-memonline.rules", "/dev/null");
+	no_openat2 = true;
+	f = gather(&t, &fc);
+	is_int(f->n_rules, 1, "only the rule in a real directory is read");
+	ok(f->n_rules == 1 && !strcmp(f->rules[0].name, "40-redhat.rules"), "that one");
+	is_int(f->refused.n, 2, "two links not followed, the mask not among them");
+	snprintf(want, sizeof(want), "%s/etc/udev/rules.d/80-seed.rules", t.dir);
+	is_str(f->refused.path[0], want, "a rules file, named below the root");
+	snprintf(want, sizeof(want), "%s/lib/udev/rules.d", t.dir);
+	is_str(f->refused.path[1], want, "a rules directory");
+	mo_doctor_facts_free(f);
+
+	/* The process's own root contains its links as openat2 would. */
+	root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	snprintf(path, sizeof(path), "%s/usr/share/seed/80-seed.rules", t.dir);
+	tree_link(&t, "etc/abs.rules", path);
+	snprintf(path, sizeof(path), "%s/etc/abs.rules", t.dir + 1);
+	fd = mo_open_in_root(root, path, O_RDONLY);
+	ok(fd >= 0, "below /, an absolute link is followed");
+	if (fd >= 0)
+		close(fd);
+	close(root);
+	no_openat2 = false;
+	tree_free(&t);
 }
 
 int main(void)
 {
 	test_blocks_and_balloon();
 	test_onliners();
-	test_links_out();
+	test_links_in_root();
+	test_links_without_openat2();
 	return tap_done();
 }
