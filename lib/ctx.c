@@ -237,13 +237,22 @@ const char *mo_run_dir(const struct mo_ctx *ctx)
 
 int mo_run_open(struct mo_ctx *ctx, bool create)
 {
-	int run, fd, e;
+	int root, run, fd, e;
 
-	if (create && mkdir(ctx->run_dir, 0755) < 0 && errno != EEXIST)
+	root = mo_open_root(ctx);
+	if (root < 0)
 		return -errno;
-	run = open(ctx->run_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/* In the root: a tree's run -> /run link must not lead writes to the host's. */
+	if (create && mkdirat(root, "run", 0755) < 0 && errno != EEXIST) {
+		e = -errno;
+		close(root);
+		return e;
+	}
+	run = mo_open_in_root(root, "run", O_RDONLY | O_DIRECTORY);
+	e = -errno;
+	close(root);
 	if (run < 0)
-		return -errno;
+		return e;
 	if (create && mkdirat(run, MO_RUN_SUBDIR, 0755) < 0 && errno != EEXIST) {
 		e = -errno;
 		close(run);

@@ -55,9 +55,9 @@ bool mo_numa(struct mo_ctx *ctx);
 /* memonline's directory below mo_run_dir(), where its runtime files live. */
 #define MO_RUN_SUBDIR "memonline"
 /*
- * RUN/memonline, opened beneath RUN; with create, RUN and it are made first
- * when missing (a captured tree may have no run/: it is memonline's to make,
- * as /run is).  -errno.
+ * RUN/memonline, RUN opened in the root and memonline beneath RUN; with
+ * create, RUN and it are made first when missing (a captured tree may have
+ * no run/: it is memonline's to make, as /run is).  -errno.
  */
 int mo_run_open(struct mo_ctx *ctx, bool create);
 

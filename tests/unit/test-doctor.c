@@ -155,6 +155,30 @@ static void test_links_in_root(void)
 	tree_free(&host);
 }
 
+/* A tree's run -> /var/run is its own var/run: memonline never writes the host's. */
+static void test_run_in_root(void)
+{
+	struct mo_ctx *ctx;
+	char path[512];
+	struct stat st;
+	struct tree t;
+	int fd;
+
+	memory_tree(&t);
+	tree_put(&t, "var/run/.keep", "");
+	tree_link(&t, "run", "/var/run");
+	if (mo_new(t.dir, &ctx) < 0)
+		abort();
+	fd = mo_run_open(ctx, true);
+	ok(fd >= 0, "run/memonline made and opened");
+	snprintf(path, sizeof(path), "%s/var/run/" MO_RUN_SUBDIR, t.dir);
+	ok(fd >= 0 && stat(path, &st) == 0 && S_ISDIR(st.st_mode), "in the tree's var/run");
+	if (fd >= 0)
+		close(fd);
+	mo_unref(ctx);
+	tree_free(&t);
+}
+
 /* A kernel before openat2 (Linux 5.6), when asked: the fallback's turn. */
 static bool no_openat2;
 
@@ -224,6 +248,7 @@ int main(void)
 	test_blocks_and_balloon();
 	test_onliners();
 	test_links_in_root();
+	test_run_in_root();
 	test_links_without_openat2();
 	return tap_done();
 }
