@@ -178,7 +178,8 @@ int mo_udev_memory_rules(struct mo_ctx *ctx, struct mo_udev_rules_file **ret,
 			    mo_is_mask(dirfd(d), de->d_name))
 				continue;
 			snprintf(path, sizeof(path), "%s/%s", rules_dirs[i], de->d_name);
-			fd = mo_open_in_root(rootfd, path, O_RDONLY);
+			/* O_NONBLOCK: a link to a FIFO must not hang doctor. */
+			fd = mo_open_in_root(rootfd, path, O_RDONLY | O_NONBLOCK);
 			if (fd < 0) {
 				mo_refused_note(refused, ctx, errno, rules_dirs[i], de->d_name);
 				continue;
