@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * Optional libraries, loaded where they are used instead of linked: each
- * linked library costs every process its relocations at start (one process
- * per udev event), and the daemon its mapped pages.
+ * Libraries loaded where they are used instead of linked: each linked
+ * library costs every process its relocations at start (one process per
+ * udev event), and the daemon its mapped pages.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 
-#include "internal.h"
+#include "dlopen.h"
 
 /*
  * RTLD_NODELETE, as systemd loads its optional libraries: dlclose() leaves

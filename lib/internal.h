@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "dlopen.h"
 #include "memonline.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -19,31 +20,11 @@
 #define MO_VALUE_MAX 256
 
 /*
- * An optional library: mo_dlopen() loads SONAME and fills each function
- * pointer from its symbol, all or nothing (NULL: use what works without it).
- * MO_DLSYM(api, f) names the member f of a struct typed with typeof(f).
+ * One message of the kernel's uevent group: 1 with *ev set for a memory
+ * block's event, 0 for another subsystem's or an action that does not
+ * matter, -EBADMSG for a message that is not a uevent.
  */
-struct mo_dlsym {
-	const char *name;
-	void **fn;
-};
-#define MO_DLSYM(api, f) ((struct mo_dlsym){#f, (void **)&(api)->f})
-void *mo_dlopen(const char *soname, const struct mo_dlsym *syms, size_t n);
-
-/*
- * What DT_NEEDED no longer tells packaging tools, as an ELF note
- * (https://systemd.io/ELF_DLOPEN_METADATA/): one per optional library, its
- * JSON from MO_DLOPEN_JSON().
- */
-#define MO_NOTE_DLOPEN(id, json)                                                         \
-	__attribute__((used, section(".note.dlopen"), aligned(4))) static const struct { \
-		uint32_t n_namesz, n_descsz, n_type;                                     \
-		char name[sizeof("FDO")];                                                \
-		char desc[(sizeof(json) + 3) & ~3]; /* 0-padded to 4 bytes */            \
-	} id = {sizeof("FDO"), sizeof(json), 0x407c0c0a, "FDO", json}
-#define MO_DLOPEN_JSON(feature, description, priority, soname)                           \
-	"[{\"feature\":\"" feature "\",\"description\":\"" description                   \
-	"\",\"priority\":\"" priority "\",\"soname\":[\"" soname "\"]}]"
+int mo_parse_kernel_uevent(const char *msg, size_t len, struct mo_event *ev);
 
 /* Directory file descriptors of the two trees, opened by mo_new(). */
 int mo_sys_fd(const struct mo_ctx *ctx);
