@@ -17,12 +17,13 @@ UDEVDIR ?= $(call pc_var,udev,udevdir,/usr/lib/udev)
 UDEVRULESDIR ?= $(UDEVDIR)/rules.d
 SYSTEMDUNITDIR ?= $(call pc_var,systemd,systemdsystemunitdir,/usr/lib/systemd/system)
 BASHCOMPDIR ?= $(call pc_var,bash-completion,completionsdir,/usr/share/bash-completion/completions)
-LIBS_PC := libudev smartcols
+LIBS_PC := libudev
 # Headers only, loaded with dlopen() where they are used: libkmod by
 # lib/drivers.c for a driver report, libmount by lib/ctx.c when sysfs or
-# procfs is not at /sys or /proc.  Linked, they and what they bring were most
-# of the dynamic loader's work at every start, one per udev event.
-DLOPEN_PC := libkmod mount
+# procfs is not at /sys or /proc, libsmartcols by bin/scols.c for the
+# tables of list and status.  Linked, they and what they bring were most of
+# the dynamic loader's work at every start, one per udev event.
+DLOPEN_PC := libkmod mount smartcols
 
 CC ?= gcc
 CFLAGS ?= -O2 -g

@@ -2,12 +2,12 @@
 /* memonline list: memory blocks merged into ranges, as lsmem merges them. */
 #include <errno.h>
 #include <inttypes.h>
-#include <libsmartcols.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "cli.h"
+#include "scols.h"
 
 /* lsmem's columns, in its order and with its flags, then memonline's own. */
 enum {

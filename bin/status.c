@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* memonline status: the kernel's settings, the blocks, zones and ratio. */
 #include <errno.h>
-#include <libsmartcols.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "scols.h"
 
 /* Rows of the zone table: the kernel's zones, then two of our own. */
 enum { ZONE_ROW_SPANS = MO_ZONE__MAX, ZONE_ROW_UNKNOWN, ZONE_ROWS };
@@ -486,6 +486,7 @@ static void print_text(const struct mo_memory *mem, const struct summary *s,
 	long long ratio = ratio_percent(s->usage.movable, s->usage.kernel);
 	char a[32], b[32], c[32];
 
+	libscols(); /* the tables end the text: fail, if it must, before its first line */
 	mo_size_human(mem->block_size, a, sizeof(a));
 	printf("Block size:          %s\n", a);
 	printf("Blocks:              %zu (%llu online, %llu offline", mem->n_blocks,
