@@ -17,13 +17,13 @@ UDEVDIR ?= $(call pc_var,udev,udevdir,/usr/lib/udev)
 UDEVRULESDIR ?= $(UDEVDIR)/rules.d
 SYSTEMDUNITDIR ?= $(call pc_var,systemd,systemdsystemunitdir,/usr/lib/systemd/system)
 BASHCOMPDIR ?= $(call pc_var,bash-completion,completionsdir,/usr/share/bash-completion/completions)
-LIBS_PC := libudev
 # Headers only, loaded with dlopen() where they are used: libkmod by
 # lib/drivers.c for a driver report, libmount by lib/ctx.c when sysfs or
-# procfs is not at /sys or /proc, libsmartcols by bin/scols.c for the
-# tables of list and status.  Linked, they and what they bring were most of
-# the dynamic loader's work at every start, one per udev event.
-DLOPEN_PC := libkmod mount smartcols
+# procfs is not at /sys or /proc, libudev by lib/monitor.c for watch's
+# events, libsmartcols by bin/scols.c for the tables of list and status.
+# Linked, they and what they bring were most of the dynamic loader's work
+# at every start, one per udev event, which needs none of them.
+DLOPEN_PC := libkmod mount libudev smartcols
 
 CC ?= gcc
 CFLAGS ?= -O2 -g
@@ -32,8 +32,7 @@ WARNFLAGS := -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
 ifdef WERROR
 WARNFLAGS += -Werror
 endif
-PC_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(LIBS_PC) $(DLOPEN_PC))
-PC_LIBS := $(shell $(PKG_CONFIG) --libs $(LIBS_PC))
+PC_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(DLOPEN_PC))
 ALL_CFLAGS := -std=gnu11 $(WARNFLAGS) $(CPPFLAGS) $(CFLAGS) -Ilib $(PC_CFLAGS) \
 	-DMO_VERSION='"$(VERSION)"' -DMO_SYSCONFDIR='"$(SYSCONFDIR)"' \
 	-MMD -MP
@@ -65,7 +64,7 @@ $(LIBMO): $(LIB_OBJ)
 
 $(O)/memonline: $(BIN_OBJ) $(LIBMO)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(PC_LIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^
 
 $(O)/%.o: %.c
 	@mkdir -p $(@D)
@@ -75,7 +74,7 @@ $(O)/%.o: %.c
 $(O)/tests/unit/%: tests/unit/%.c tests/unit/tap.h $(LIBMO)
 	@mkdir -p $(@D)
 	@echo "  CC      $@"
-	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $(ALL_LDFLAGS) -o $@ $< $(LIBMO) $(PC_LIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $(ALL_LDFLAGS) -o $@ $< $(LIBMO)
 
 # LD_PRELOAD shims: fakesys.so (the kernel's writes), nolib.so (no optional library).
 $(O)/tests/%.so: tests/%.c
@@ -193,7 +192,7 @@ FUZZ_CFLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-omit-f
 build/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(wildcard lib/*.h)
 	@mkdir -p $(@D)
 	@echo "  FUZZ    $@"
-	$(Q)clang $(FUZZ_CFLAGS) -Ilib $(PC_CFLAGS) -o $@ $< $(LIB_SRC) $(PC_LIBS)
+	$(Q)clang $(FUZZ_CFLAGS) -Ilib $(PC_CFLAGS) -o $@ $< $(LIB_SRC)
 
 fuzz: $(FUZZ_BIN)
 	@for t in $(FUZZ_BIN); do \

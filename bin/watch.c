@@ -1211,6 +1211,9 @@ static void open_source(struct watch *w, const char *replay, enum mo_monitor_kin
 		}
 	} else {
 		r = mo_monitor_new_uevent(w->ctx, kind, &w->mon);
+		if (r == -ENOPKG)
+			errx(EXIT_FAIL, "udevd's events need libudev.so.1, which cannot be "
+					"loaded; --events kernel does without");
 		if (r < 0)
 			errx(EXIT_FAIL, "cannot listen to uevents: %s", strerror(-r));
 	}

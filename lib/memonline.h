@@ -243,7 +243,7 @@ int mo_protect_from_oom(struct mo_ctx *ctx);
 /* ---- Events: blocks coming and going ---------------------------------- */
 
 /*
- * An event source for a daemon: the kernel's uevents through libudev, or
+ * An event source for a daemon: the kernel's uevents (through libudev), or
  * synthetic ones replayed from a file descriptor (tests).  Either is a file
  * descriptor to poll and a receive call that never blocks.
  */
@@ -281,6 +281,8 @@ struct mo_event {
  * group when udevd runs (mo_run_dir()/udev/control exists), the kernel group when
  * it does not (initramfs, minimal guests).  Events are queued only from
  * mo_monitor_enable() on: enable, then scan, and nothing falls in between.
+ * libudev is loaded here; without it, MO_MONITOR_AUTO takes the kernel group,
+ * read from a socket of memonline's own, and MO_MONITOR_UDEV fails, -ENOPKG.
  */
 int mo_monitor_new_uevent(struct mo_ctx *ctx, enum mo_monitor_kind kind,
 			  struct mo_monitor **ret);

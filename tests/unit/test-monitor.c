@@ -151,10 +151,51 @@ static void test_uevent_group(void)
 	rmdir(dir);
 }
 
+/* A message as the kernel sends it on its group: NULs inside, so with its length. */
+#define UEVENT(s) s, sizeof(s)
+
+static void test_kernel_uevent(void)
+{
+	struct mo_event ev = {};
+
+	is_int(mo_parse_kernel_uevent(UEVENT("add@/devices/system/memory/memory8\0"
+					     "ACTION=add\0DEVPATH=/devices/system/memory/memory8\0"
+					     "SUBSYSTEM=memory\0SEQNUM=4711\0"), &ev),
+	       1, "a block's add from the kernel's group");
+	ok(ev.action == MO_EVENT_ADD && ev.block == 8 && ev.seqnum == 4711,
+	   "... memory8, add, its SEQNUM");
+	is_int(mo_parse_kernel_uevent(UEVENT("offline@/devices/system/memory/memory9\0"
+					     "ACTION=offline\0SEQNUM=5\0SUBSYSTEM=memory\0"
+					     "DEVPATH=/devices/system/memory/memory9\0"), &ev),
+	       1, "keys in any order");
+	ok(ev.action == MO_EVENT_OFFLINE && ev.block == 9, "... memory9, offline");
+	is_int(mo_parse_kernel_uevent(UEVENT("add@/devices/virtual/net/lo\0ACTION=add\0"
+					     "DEVPATH=/devices/virtual/net/lo\0"
+					     "SUBSYSTEM=net\0SEQNUM=6\0"), &ev),
+	       0, "another subsystem's event: filtered out, as libudev filters");
+	is_int(mo_parse_kernel_uevent(UEVENT("change@/devices/system/memory/memory8\0"
+					     "ACTION=change\0DEVPATH=/devices/system/memory/memory8\0"
+					     "SUBSYSTEM=memory\0SEQNUM=7\0"), &ev),
+	       0, "an action no state depends on");
+	is_int(mo_parse_kernel_uevent(UEVENT("add@/devices/system/memory/memory8\0"
+					     "ACTION=add\0SUBSYSTEM=memory\0SEQNUM=8\0"), &ev),
+	       -EBADMSG, "no DEVPATH: not a uevent");
+	is_int(mo_parse_kernel_uevent(UEVENT("add@/devices/system/memory/memory8\0"
+					     "ACTION=add\0DEVPATH=/devices/system/memory/memory8\0"
+					     "SUBSYSTEM=memory\0SEQNUM=x\0"), &ev),
+	       -EBADMSG, "a SEQNUM that is no number");
+	is_int(mo_parse_kernel_uevent(UEVENT("libudev\0SUBSYSTEM=memory\0"), &ev), -EBADMSG,
+	       "udevd's format is not the kernel's");
+	is_int(mo_parse_kernel_uevent("add@/x\0SUBSYSTEM=memory", 23, &ev), -EBADMSG,
+	       "a message cut short of its NUL");
+	is_int(mo_parse_kernel_uevent("", 0, &ev), -EBADMSG, "an empty message");
+}
+
 int main(void)
 {
 	test_replay_events();
 	test_replay_long_line();
 	test_uevent_group();
+	test_kernel_uevent();
 	return tap_done();
 }
