@@ -62,18 +62,42 @@ mkdeb() {
 	assert_line --partial 'dh_installsystemd --no-start --no-stop-on-upgrade'
 }
 
-# libkmod and libmount are loaded with dlopen(): dpkg-shlibdeps and
-# find-requires miss them.
+# Every library is loaded with dlopen(): dpkg-shlibdeps and find-requires
+# miss them all.
+
+# deb_field FIELD: the lines of the memonline package's FIELD in debian/control.
+deb_field() {
+	awk -v want="$1:" '/^Package: / { pkg = $2 } /^[A-Z]/ { field = $1 }
+		pkg == "memonline" && field == want { print }' "$TOP/debian/control"
+}
+
+# rpm_names TAG: the names of the spec's dependencies of one kind (REQUIRENAME...).
+rpm_names() {
+	rpmspec -q --qf "[%{$1}\n]" "$TOP/packaging/rpm/memonline.spec"
+}
+
+@test "the .deb depends on libsmartcols1 and libudev1" {
+	run -0 deb_field Depends
+	assert_line --regexp '^ libsmartcols1 \(>= 2\.33\),?$'
+	assert_line --regexp '^ libudev1 \(>= 183\),?$'
+}
+
+@test "the RPM requires libsmartcols.so.1 and libudev.so.1, as find-requires named them" {
+	require_tool rpmspec rpm
+	run -0 rpm_names REQUIRENAME
+	assert_line --regexp '^libsmartcols\.so\.1\(SMARTCOLS_2\.33\)(\(64bit\))?$'
+	assert_line --regexp '^libudev\.so\.1\(LIBUDEV_183\)(\(64bit\))?$'
+}
+
 @test "the .deb recommends libkmod2 and libmount1" {
-	run -0 awk '/^Package: / { pkg = $2 } /^[A-Z]/ { field = $1 }
-		pkg == "memonline" && field == "Recommends:" { print }' "$TOP/debian/control"
+	run -0 deb_field Recommends
 	assert_line --regexp '^ libkmod2,?$'
 	assert_line --regexp '^ libmount1,?$'
 }
 
 @test "the RPM recommends kmod-libs and libmount" {
 	require_tool rpmspec rpm
-	run -0 rpmspec -q --qf '[%{RECOMMENDNAME}\n]' "$TOP/packaging/rpm/memonline.spec"
+	run -0 rpm_names RECOMMENDNAME
 	assert_line --regexp '^kmod-libs(\(.*\))?$'
 	assert_line --regexp '^libmount(\(.*\))?$'
 }
