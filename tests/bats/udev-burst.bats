@@ -5,9 +5,13 @@
 
 load helpers
 
-# burst_busy: a holder has the burst lock and has emptied the queue.
+# burst_busy: the holder has emptied the queue and is changing memory8's
+# state (fakesys has set its zone and sleeps FAKESYS_CHANGE_US before the
+# state).  Read from files only: a probe that took the burst lock, even for
+# the moment of a flock -n, could make the holder's own try fail, and the
+# burst would be left without one.
 burst_busy() {
-	! flock -n "$ROOT/run/memonline/udev-burst" true 2>/dev/null &&
+	[ "$(block_zones 8)" = Movable ] && [ "$(block_state 8)" = offline ] &&
 		[ ! -s "$ROOT/run/memonline/udev-queue" ]
 }
 
