@@ -103,13 +103,6 @@ void balloon_size(bool bytes_only, uint64_t bytes, char *buf, size_t size);
 void balloon_print_text(const struct mo_xen_view *v, bool bytes);
 void balloon_print_json(struct json *j, const struct mo_xen_view *v);
 
-/* Shared by online, offline and watch (bin/online.c). */
-const char *block_zone_name(const struct mo_block *b);
-/* What an errno of writing a block's state means, in words; NULL: nothing to add. */
-const char *explain_state_error(int err, bool offline);
-/* Offline a block, interrupting the kernel's migration after seconds: -ETIME. */
-int offline_within(struct mo_ctx *ctx, struct mo_block *b, double seconds);
-
 /* memonline doctor's checks (bin/doctor.c), also exported as metrics. */
 enum check_id {
 	CHECK_HOTPLUG,

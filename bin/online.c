@@ -52,13 +52,6 @@ static const char *outcome_name(const struct run *r, enum outcome o)
 	return o == DONE && r->dry_run ? "would" : outcome_names[o];
 }
 
-const char *block_zone_name(const struct mo_block *b)
-{
-	if (!b->have_zones)
-		return "unknown";
-	return b->zone < 0 ? "none" : mo_zone_name(b->zone);
-}
-
 /* One line (or JSON object) per block: what was done and why. */
 static void report(struct run *r, const struct mo_block *b, enum outcome o, const char *action,
 		   int err, const char *detail)
@@ -77,7 +70,7 @@ static void report(struct run *r, const struct mo_block *b, enum outcome o, cons
 		if (action)
 			json_str(&r->json, "action", action);
 		if (b->state == MO_STATE_ONLINE)
-			json_str(&r->json, "zone", block_zone_name(b));
+			json_str(&r->json, "zone", mo_block_zone_name(b));
 		if (err)
 			json_str(&r->json, "error", strerror(-err));
 		if (detail)
@@ -92,13 +85,13 @@ static void report(struct run *r, const struct mo_block *b, enum outcome o, cons
 		else if (r->offline)
 			printf("memory%lu: offline", b->id);
 		else
-			printf("memory%lu: online %s", b->id, block_zone_name(b));
+			printf("memory%lu: online %s", b->id, mo_block_zone_name(b));
 		break;
 	case ALREADY:
 		if (r->offline)
 			printf("memory%lu: already offline", b->id);
 		else
-			printf("memory%lu: already online %s", b->id, block_zone_name(b));
+			printf("memory%lu: already online %s", b->id, mo_block_zone_name(b));
 		break;
 	case SKIPPED:
 		printf("memory%lu: skipped", b->id);
@@ -115,42 +108,6 @@ static void report(struct run *r, const struct mo_block *b, enum outcome o, cons
 	if (detail && (o >= SKIPPED || r->ctl->verbose))
 		printf(" (%s)", detail);
 	putchar('\n');
-}
-
-/* What an errno from writing state means for memory, in words. */
-const char *explain_state_error(int err, bool offline)
-{
-	switch (err) {
-	case -EBUSY:
-		return offline ? "unmovable pages in the block, typical of kernel zones; only "
-				 "ZONE_MOVABLE memory can be offlined reliably"
-			       : "the driver that added the block is being removed";
-	case -EPERM:
-		return "refused by the driver that owns the block (virtio-mem onlines only "
-		       "what it manages), or no CAP_SYS_ADMIN";
-	case -EHWPOISON:
-		return "the block has poisoned pages";
-	case -ENOMEM:
-		return "the kernel could not allocate what onlining needs";
-	case -EINVAL:
-		return offline ? "holes in the block, or it spans zones"
-			       : "the kernel refused this zone for the block";
-	case -EINTR:
-		return offline ? "timed out: the kernel was still migrating pages away"
-			       : "interrupted by a signal";
-	case -ENOENT:
-		return "the block vanished (removed meanwhile)";
-	case -EROFS:
-		return "sysfs is read-only";
-	case -EACCES:
-		return "permission denied: run as root";
-	case -EAGAIN:
-		return "the kernel has not finished adding it: no link to its node yet";
-	case -EXDEV:
-		return "a symlink in the tree leads outside it: refused";
-	default:
-		return NULL;
-	}
 }
 
 /* Blocks named one by one are selected now; SIZEs are kept for later. */
@@ -295,7 +252,7 @@ static enum outcome online_one(struct run *r, const struct mo_policy *p, struct 
 
 		e = mo_block_wait_settled(r->ctl->ctx, b, SETTLE_MS);
 		if (e < 0) {
-			report(r, b, FAILED, NULL, e, explain_state_error(e, false));
+			report(r, b, FAILED, NULL, e, mo_block_error_reason(e, false));
 			return FAILED;
 		}
 		b->error = 0;
@@ -332,7 +289,7 @@ static enum outcome online_one(struct run *r, const struct mo_policy *p, struct 
 		       e ? "onlined meanwhile by another agent" : d.reason);
 		return e ? ALREADY : DONE;
 	}
-	report(r, b, FAILED, action, e, explain_state_error(e, false));
+	report(r, b, FAILED, action, e, mo_block_error_reason(e, false));
 	return FAILED;
 }
 
@@ -686,45 +643,12 @@ int cmd_online(struct control *ctl, int argc, char **argv)
 
 /* ---- offline ---- */
 
-static void on_alarm(int sig)
+/* Time left until the deadline on the clock; 0 when it has passed. */
+static uint64_t left(uint64_t deadline)
 {
-	(void)sig; /* only there to interrupt the write with EINTR */
-}
+	uint64_t t = mo_clock_monotonic.now(mo_clock_monotonic.data);
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/*
- * Offlining migrates every page away and the kernel retries for as long as
- * it takes; a pending signal stops it with EINTR (mm/memory_hotplug.c).
- * The timer is that signal.
- */
-int offline_within(struct mo_ctx *ctx, struct mo_block *b, double seconds)
-{
-	struct sigaction sa = { .sa_handler = on_alarm }; /* no SA_RESTART */
-	struct itimerval it = { 0 };
-	int e;
-
-	if (seconds <= 0)
-		return -ETIME;
-	sigaction(SIGALRM, &sa, NULL);
-	it.it_value.tv_sec = (time_t)seconds;
-	it.it_value.tv_usec = (suseconds_t)((seconds - (time_t)seconds) * 1e6);
-	setitimer(ITIMER_REAL, &it, NULL);
-	e = mo_block_set_state(ctx, b, MO_OFFLINE);
-	memset(&it, 0, sizeof(it));
-	setitimer(ITIMER_REAL, &it, NULL);
-	return e;
-}
-
-static int offline_bounded(struct run *r, struct mo_block *b, double deadline)
-{
-	return offline_within(r->ctl->ctx, b, deadline - now());
+	return t < deadline ? deadline - t : 0;
 }
 
 /* offline --zone: a block in that zone (movable, or a kernel zone). */
@@ -739,7 +663,7 @@ static bool in_zone(const struct run *r, const struct mo_block *b)
 	return r->zone == MO_CHOICE_MOVABLE ? movable : !movable;
 }
 
-static enum outcome offline_one(struct run *r, struct mo_block *b, double deadline)
+static enum outcome offline_one(struct run *r, struct mo_block *b, uint64_t deadline)
 {
 	int e;
 
@@ -760,7 +684,7 @@ static enum outcome offline_one(struct run *r, struct mo_block *b, double deadli
 		report(r, b, DONE, "offline", 0, NULL);
 		return DONE;
 	}
-	e = offline_bounded(r, b, deadline);
+	e = mo_block_offline_within(r->ctl->ctx, b, left(deadline));
 	if (e == -ETIME) {
 		report(r, b, FAILED, "offline", 0, "not tried: --timeout reached");
 		return FAILED;
@@ -774,7 +698,7 @@ static enum outcome offline_one(struct run *r, struct mo_block *b, double deadli
 		report(r, b, FAILED, "offline", e, "it is going offline already: another "
 		       "offline of it is under way");
 	else
-		report(r, b, FAILED, "offline", e, explain_state_error(e, true));
+		report(r, b, FAILED, "offline", e, mo_block_error_reason(e, true));
 	return FAILED;
 }
 
@@ -782,11 +706,11 @@ static enum outcome offline_one(struct run *r, struct mo_block *b, double deadli
  * As chmem -d: the highest online blocks (of --zone) until SIZE is met; a
  * block that refuses is named and the next one tried, until --timeout.
  */
-static void offline_size(struct run *r, const struct size_target *st, double deadline)
+static void offline_size(struct run *r, const struct size_target *st, uint64_t deadline)
 {
 	uint64_t got = 0;
 
-	for (size_t i = r->mem->n_blocks; i-- > 0 && got < st->blocks && now() < deadline;) {
+	for (size_t i = r->mem->n_blocks; i-- > 0 && got < st->blocks && left(deadline);) {
 		struct mo_block *b = &r->mem->blocks[i];
 		enum outcome o;
 
@@ -829,8 +753,7 @@ int cmd_offline(struct control *ctl, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct run r = { .ctl = ctl, .offline = true, .zone = -1 };
-	uint64_t timeout = 120;
-	double deadline;
+	uint64_t timeout = 120, deadline;
 	int c;
 
 	while ((c = getopt_long(argc, argv, COMMON_SHORTOPTS "nJt:z:", longopts, NULL)) != -1) {
@@ -870,7 +793,7 @@ int cmd_offline(struct control *ctl, int argc, char **argv)
 	select_targets(&r, argc - optind, argv + optind, offline_usage);
 	refuse_read_only(&r);
 
-	deadline = now() + timeout;
+	deadline = mo_clock_monotonic.now(mo_clock_monotonic.data) + timeout * 1000000000ull;
 	begin_output(&r);
 	/* Highest first: the top of memory is where ZONE_MOVABLE lives. */
 	for (size_t i = r.mem->n_blocks; i-- > 0;)

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* Applying a decision: one write to memoryN/state, then read it back. */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/time.h>
 
 #include "internal.h"
 
@@ -39,6 +41,72 @@ int mo_block_set_state(struct mo_ctx *ctx, struct mo_block *b, enum mo_online_ty
 	if (r < 0)
 		return r;
 	return rr == -ENOENT ? -ENOENT : 0;
+}
+
+/* The one table of what an errno of a state write means for a block. */
+const char *mo_block_error_reason(int err, bool offline)
+{
+	switch (err) {
+	case -EBUSY:
+		return offline ? "unmovable pages in the block, typical of kernel zones; only "
+				 "ZONE_MOVABLE memory can be offlined reliably"
+			       : "the driver that added the block is being removed";
+	case -EPERM:
+		return "refused by the driver that owns the block (virtio-mem onlines only "
+		       "what it manages), or no CAP_SYS_ADMIN";
+	case -EHWPOISON:
+		return "the block has poisoned pages";
+	case -ENOMEM:
+		return "the kernel could not allocate what onlining needs";
+	case -EINVAL:
+		return offline ? "holes in the block, or it spans zones"
+			       : "the kernel refused this zone for the block";
+	case -EINTR:
+		return offline ? "timed out: the kernel was still migrating pages away"
+			       : "interrupted by a signal";
+	case -ENOENT:
+		return "the block vanished (removed meanwhile)";
+	case -EROFS:
+		return "sysfs is read-only";
+	case -EACCES:
+		return "permission denied: run as root";
+	case -EAGAIN:
+		return "the kernel has not finished adding it: no link to its node yet";
+	case -EXDEV:
+		return "a symlink in the tree leads outside it: refused";
+	default:
+		return NULL;
+	}
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig; /* only there to interrupt the write with EINTR */
+}
+
+/*
+ * Offlining migrates every page away and the kernel retries for as long as
+ * it takes; a pending signal stops it with EINTR (mm/memory_hotplug.c).
+ * The timer is that signal.
+ */
+int mo_block_offline_within(struct mo_ctx *ctx, struct mo_block *b, uint64_t timeout_ns)
+{
+	struct sigaction sa = { .sa_handler = on_alarm }; /* no SA_RESTART */
+	struct itimerval it = { 0 };
+	int e;
+
+	if (!timeout_ns)
+		return -ETIME;
+	sigaction(SIGALRM, &sa, NULL);
+	it.it_value.tv_sec = timeout_ns / 1000000000ull;
+	it.it_value.tv_usec = timeout_ns % 1000000000ull / 1000;
+	if (!it.it_value.tv_sec && !it.it_value.tv_usec)
+		it.it_value.tv_usec = 1; /* zero would disarm the timer */
+	setitimer(ITIMER_REAL, &it, NULL);
+	e = mo_block_set_state(ctx, b, MO_OFFLINE);
+	memset(&it, 0, sizeof(it));
+	setitimer(ITIMER_REAL, &it, NULL);
+	return e;
 }
 
 int mo_block_online_by_policy(struct mo_ctx *ctx, const struct mo_policy *p,

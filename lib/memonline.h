@@ -535,6 +535,23 @@ int mo_block_online_by_policy(struct mo_ctx *ctx, const struct mo_policy *p,
 			      uint64_t block_size, struct mo_usage *u, enum mo_choice forced,
 			      bool dry_run, struct mo_block *b, struct mo_decision *d);
 
+/*
+ * "Movable", "Normal", ...: the zone of an online block or, offline, the
+ * kernel's default; "none" when it spans zones, "unknown" without valid_zones.
+ */
+const char *mo_block_zone_name(const struct mo_block *b);
+/*
+ * What an errno of writing a block's state means, in words (offline: of an
+ * offline); NULL when there is nothing to add to strerror().
+ */
+const char *mo_block_error_reason(int err, bool offline);
+/*
+ * Offline a block, and stop the kernel's page migration after timeout_ns
+ * with a SIGALRM (offlining ends with EINTR on a pending signal:
+ * mm/memory_hotplug.c).  -ETIME when timeout_ns is 0: nothing was tried.
+ */
+int mo_block_offline_within(struct mo_ctx *ctx, struct mo_block *b, uint64_t timeout_ns);
+
 /* ---- Drivers that hot-add memory ------------------------------------- */
 
 enum mo_driver {
@@ -927,6 +944,124 @@ struct mo_doctor_facts {
 int mo_doctor_facts_gather(struct mo_ctx *ctx, const struct mo_policy *p,
 			   const struct mo_clock *clock, struct mo_doctor_facts **ret);
 struct mo_doctor_facts *mo_doctor_facts_free(struct mo_doctor_facts *f);
+
+/* ---- The onlining engine ---------------------------------------------- */
+
+/*
+ * One engine drives every onliner (watch, online, online --udev, target
+ * --wait): it knows a set of blocks and brings each to the policy's state,
+ * retrying what the kernel refuses for a moment on one schedule:
+ *
+ * - a block not linked to its node yet (-EAGAIN) is looked at again after
+ *   1, 2, 4 ... 1024 ms (11 tries, 2 s in all: the kernel links it moments
+ *   after the add event);
+ * - -EBUSY, -ENOMEM, -EAGAIN, -EINTR from writing its state are retried
+ *   after 100, 200, 400, 800, 1600 ms (5 retries, 3.1 s in all).
+ *
+ * A block waits behind a lower one still settling or retrying: the kernel
+ * onlines a device's blocks in address order, and where the budget runs out
+ * that order decides which are movable.  The engine prints nothing and never
+ * sleeps: each result is an outcome handed to the caller's function, and the
+ * caller waits on its clock until mo_engine_next_due().
+ */
+struct mo_engine;
+
+enum mo_outcome_kind {
+	MO_OUTCOME_ONLINE,        /* onlined now (a dry run: would be); .type, .b */
+	MO_OUTCOME_ALREADY,       /* found online */
+	MO_OUTCOME_RACED,         /* onlined meanwhile by another agent */
+	MO_OUTCOME_SKIPPED,       /* left offline by a rule of the policy: .reason */
+	MO_OUTCOME_IMPOSSIBLE,    /* left offline: the zone cannot be had: .reason */
+	MO_OUTCOME_GOING_OFFLINE, /* someone is taking it away: left alone */
+	MO_OUTCOME_RETRY,         /* refused for now: .err, retry .tries of .max_tries */
+	MO_OUTCOME_FAILED,        /* refused: .err, after .tries tries; left offline */
+	MO_OUTCOME_UNREADABLE,    /* .b->bad_attr could not be read: .err */
+	MO_OUTCOME_REMOVED,       /* gone before it was handled (.err 0) or onlined */
+	MO_OUTCOME_UNTRACKED,     /* no memory to track it */
+	MO_OUTCOME_LEFT_TO_KERNEL, /* the kernel onlines it (auto_online_blocks) */
+	MO_OUTCOME_KEPT,          /* correction: the kernel's .from_zone is the policy's */
+	MO_OUTCOME_MOVED,         /* correction: from .from_zone to .b's zone */
+	MO_OUTCOME_NOT_MOVED,     /* correction: offlining it failed (.err; -ETIME) */
+	MO_OUTCOME_MOVE_FAILED,   /* correction: offlined, but onlining failed: .back */
+	MO_OUTCOME_OWNER,         /* who onlines changed: .owner, .auto_online */
+};
+
+struct mo_outcome {
+	enum mo_outcome_kind kind;
+	unsigned long block;
+	const struct mo_block *b;  /* as read back; NULL for OWNER, REMOVED, UNTRACKED */
+	enum mo_online_type type;  /* what was written; MO_ONLINE_TYPE__MAX: nothing */
+	int err;                   /* -errno, or 0 */
+	unsigned tries, max_tries; /* RETRY: this retry of max; else tries made */
+	uint64_t delay_ns;         /* RETRY: after this long */
+	uint64_t elapsed_ns;       /* since it became the engine's job (MOVED: the move) */
+	const char *reason;        /* the decision's reason, or the errno's meaning */
+	int from_zone;             /* correction: where the kernel put it */
+	bool want_movable;         /* NOT_MOVED: the policy wants ZONE_MOVABLE */
+	bool back;                 /* MOVE_FAILED: back online where it was */
+	enum mo_owner owner;                    /* OWNER (mo_owner_read) */
+	enum mo_auto_online auto_online;        /* OWNER */
+};
+
+/* Called inside the engine's calls: it must not call the engine back. */
+typedef void (*mo_outcome_fn)(void *data, const struct mo_outcome *o);
+
+struct mo_engine_options {
+	enum mo_choice forced; /* a zone given on the command line; MO_CHOICE__MAX: none */
+	bool force;            /* forced also over the policy's skip rules */
+	bool dry_run;          /* decide, write nothing, retry nothing */
+	/*
+	 * By hand (online, target --wait): every block given is onlined,
+	 * whoever else would; usage is counted once and kept, as a dry run
+	 * needs.  Otherwise (the daemon) auto_online_blocks and the policy say
+	 * who onlines, and usage is counted afresh for each batch.
+	 */
+	bool by_hand;
+	size_t blocks;         /* the blocks there are now: sizes the table */
+};
+
+int mo_engine_new(struct mo_ctx *ctx, const struct mo_policy *p, const struct mo_clock *clock,
+		  const struct mo_engine_options *opts, mo_outcome_fn fn, void *data,
+		  struct mo_engine **ret);
+struct mo_engine *mo_engine_free(struct mo_engine *e);
+/* A reloaded policy, from the next decision on; the caller frees the old one. */
+void mo_engine_set_policy(struct mo_engine *e, const struct mo_policy *p);
+
+enum {
+	/* The first scan: offline blocks are onlined, none counts as hot-added. */
+	MO_ENGINE_COLDPLUG = 1 << 0,
+	/* Learn the blocks, act on none: the caller adds those to online. */
+	MO_ENGINE_LEARN = 1 << 1,
+};
+/*
+ * Reconcile the table with a scan: a block it does not know, or knows
+ * under another inode (removed and added again), is new and handled; a
+ * known block that is offline was offlined on purpose, or left offline, and
+ * stays so; blocks the scan did not see are forgotten.  mo_engine_scan()
+ * scans first; mo_engine_reconcile() takes the caller's scan (of
+ * MO_SCAN_SOURCE).
+ */
+int mo_engine_scan(struct mo_engine *e, unsigned flags);
+void mo_engine_reconcile(struct mo_engine *e, const struct mo_memory *mem, unsigned flags);
+/* Events lost: the next mo_engine_run() rescans.  1 when none was pending. */
+int mo_engine_lost(struct mo_engine *e);
+/* A block added (an event, or named by the caller): queued. -ENOMEM: untracked. */
+int mo_engine_add(struct mo_engine *e, unsigned long id);
+void mo_engine_remove(struct mo_engine *e, unsigned long id);
+/*
+ * A block's online or offline event.  One of a block never seen added means
+ * events were lost: 1 when that made a rescan pending, else 0.
+ */
+int mo_engine_state_event(struct mo_engine *e, unsigned long id, bool online);
+/* Handle the queue, a pending rescan and the retries due: -errno of a failed rescan. */
+int mo_engine_run(struct mo_engine *e);
+/* When the next retry is due on the clock; 0: none. */
+uint64_t mo_engine_next_due(const struct mo_engine *e);
+/* Nothing queued, no retry pending, no rescan. */
+bool mo_engine_idle(const struct mo_engine *e);
+size_t mo_engine_n_blocks(const struct mo_engine *e);
+/* Blocks known to be offline now (left offline, failed, or still retrying). */
+size_t mo_engine_n_offline(const struct mo_engine *e);
 
 #ifdef __cplusplus
 }

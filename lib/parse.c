@@ -77,6 +77,13 @@ const char *mo_zone_name(enum mo_zone z)
 	return name_of(zone_names, ARRAY_SIZE(zone_names), z);
 }
 
+const char *mo_block_zone_name(const struct mo_block *b)
+{
+	if (!b->have_zones)
+		return "unknown";
+	return b->zone < 0 ? "none" : mo_zone_name(b->zone);
+}
+
 const char *mo_online_type_word(enum mo_online_type t)
 {
 	return name_of(online_type_words, ARRAY_SIZE(online_type_words), t);
