@@ -4,15 +4,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <sys/time.h>
 #include <unistd.h>
-#include <time.h>
 
 #include "cli.h"
 
@@ -41,6 +38,8 @@ struct run {
 	bool force;           /* online: --zone overrides a skip rule */
 	int zone;             /* offline --zone: MO_CHOICE_MOVABLE or _KERNEL; else -1 */
 	bool in_size;         /* filling a SIZE: a failure is REFUSED */
+	struct mo_engine *engine; /* online: what onlines the blocks */
+	enum outcome last;    /* of the block the engine handled last */
 	unsigned short_sizes; /* SIZEs that could not be met */
 	unsigned counts[OUTCOME__MAX];
 	struct json json;
@@ -213,84 +212,69 @@ static void end_output(struct run *r)
 
 /* ---- online ---- */
 
-/* How long a just-added block may take to be linked to its node. */
-#define SETTLE_MS 2000
-
-/*
- * --zone replaces the policy's zone, not its skip rules: memory someone else
- * owns (dax kmem, s390 standby) stays theirs unless --force says otherwise.
- */
-static bool skip_rule_holds(const struct run *r, const struct mo_policy *p,
-			    const struct mo_usage *u, enum mo_choice forced,
-			    const struct mo_block *b, struct mo_decision *d)
+/* The engine's outcome, in online's words; a SIZE's block that failed is refused. */
+static void on_outcome(void *data, const struct mo_outcome *o)
 {
-	if (forced < MO_CHOICE__MAX && r->force)
-		return false;
-	mo_policy_decide(p, b, r->mem->block_size, u, MO_CHOICE__MAX, d);
-	/* A skip rule; not a zone that cannot be had, nor a block not settled. */
-	if (!d->skip || d->impossible || d->unsettled)
-		return false;
-	if (forced < MO_CHOICE__MAX) {
-		size_t len = strlen(d->reason);
+	struct run *r = data;
+	const struct mo_block *b = o->b ? o->b : &(struct mo_block){ .id = o->block };
+	const char *action = o->type < MO_ONLINE_TYPE__MAX ? mo_online_type_word(o->type) : NULL;
 
-		snprintf(d->reason + len, sizeof(d->reason) - len,
-			 "; --zone does not override it without --force");
+	switch (o->kind) {
+	case MO_OUTCOME_ONLINE:
+		r->last = DONE;
+		report(r, b, DONE, action, 0, o->reason);
+		break;
+	case MO_OUTCOME_ALREADY:
+		r->last = ALREADY;
+		report(r, b, ALREADY, NULL, 0, NULL);
+		break;
+	case MO_OUTCOME_RACED:
+		r->last = ALREADY;
+		report(r, b, ALREADY, action, 0, "onlined meanwhile by another agent");
+		break;
+	case MO_OUTCOME_SKIPPED:
+		/* A SIZE counts only blocks the command acts on: the next stands in. */
+		r->last = SKIPPED;
+		if (!r->in_size)
+			report(r, b, SKIPPED, NULL, 0, o->reason);
+		break;
+	case MO_OUTCOME_IMPOSSIBLE:
+		r->last = SKIPPED;
+		if (!r->in_size)
+			report(r, b, FAILED, NULL, 0, o->reason);
+		break;
+	case MO_OUTCOME_GOING_OFFLINE:
+		r->last = FAILED;
+		report(r, b, FAILED, NULL, 0, "it is going offline");
+		break;
+	case MO_OUTCOME_FAILED:
+		r->last = FAILED;
+		/* Not linked to its node in time: nothing was written. */
+		report(r, b, FAILED, o->err == -EAGAIN ? NULL : action, o->err, o->reason);
+		break;
+	case MO_OUTCOME_UNREADABLE:
+		r->last = FAILED;
+		report(r, b, FAILED, NULL, o->err, "its state could not be read");
+		break;
+	case MO_OUTCOME_REMOVED:
+		r->last = FAILED;
+		report(r, b, FAILED, action, -ENOENT, mo_block_error_reason(-ENOENT, false));
+		break;
+	default:
+		break; /* retries say nothing; by hand, no owner and no correction */
 	}
-	return true;
 }
 
-static enum outcome online_one(struct run *r, const struct mo_policy *p, struct mo_usage *u,
-			       enum mo_choice forced, struct mo_block *b)
+/* Online one block through the engine, waiting as long as its schedule says. */
+static enum outcome online_one(struct run *r, unsigned long id)
 {
-	struct mo_decision d;
-	const char *action;
-	int e;
-
-	/* Just added: the kernel links it to its node within moments. */
-	if (b->error == -EAGAIN && !r->dry_run) {
-		enum mo_group group = b->group;
-
-		e = mo_block_wait_settled(r->ctl->ctx, b, SETTLE_MS);
-		if (e < 0) {
-			report(r, b, FAILED, NULL, e, mo_block_error_reason(e, false));
-			return FAILED;
-		}
-		b->error = 0;
-		/* Bound to its DIMM meanwhile: one member more of that group. */
-		mo_block_read_source(r->ctl->ctx, r->mem->block_size, b);
-		if (b->group != group)
-			mo_usage_add_member(u, b, r->mem->block_size);
-	}
-	if (b->error && b->error != -EAGAIN) {
-		report(r, b, FAILED, NULL, b->error, "its state could not be read");
+	r->last = FAILED;
+	if (mo_engine_add(r->engine, id) < 0) {
+		report(r, &(struct mo_block){ .id = id }, FAILED, NULL, -ENOMEM, NULL);
 		return FAILED;
 	}
-	if (b->state == MO_STATE_ONLINE) {
-		report(r, b, ALREADY, NULL, 0, NULL);
-		return ALREADY;
-	}
-	if (b->state != MO_STATE_OFFLINE) {
-		report(r, b, FAILED, NULL, 0, "it is going offline");
-		return FAILED;
-	}
-	if (skip_rule_holds(r, p, u, forced, b, &d)) {
-		report(r, b, SKIPPED, NULL, 0, d.reason);
-		return SKIPPED;
-	}
-	e = mo_block_online_by_policy(r->ctl->ctx, p, r->mem->block_size, u, forced, r->dry_run,
-				      b, &d);
-	if (d.skip) {
-		report(r, b, d.impossible || d.unsettled ? FAILED : SKIPPED, NULL, 0, d.reason);
-		return d.impossible || d.unsettled ? FAILED : SKIPPED;
-	}
-	action = mo_online_type_word(d.type);
-	if (e == 0 || e == -EALREADY) {
-		report(r, b, e ? ALREADY : DONE, action, 0,
-		       e ? "onlined meanwhile by another agent" : d.reason);
-		return e ? ALREADY : DONE;
-	}
-	report(r, b, FAILED, action, e, mo_block_error_reason(e, false));
-	return FAILED;
+	mo_engine_drain(r->engine);
+	return r->last;
 }
 
 /*
@@ -298,56 +282,36 @@ static enum outcome online_one(struct run *r, const struct mo_policy *p, struct 
  * the policy does not skip and that can join the --zone.  One that fails is
  * refused, and the next one stands in for it.
  */
-static void online_size(struct run *r, const struct mo_policy *p, struct mo_usage *u,
-			enum mo_choice forced, const struct size_target *st)
+static void online_size(struct run *r, const struct size_target *st)
 {
 	uint64_t got = 0;
 
 	for (size_t i = 0; i < r->mem->n_blocks && got < st->blocks; i++) {
-		struct mo_block *b = &r->mem->blocks[i];
-		struct mo_decision d;
+		const struct mo_block *b = &r->mem->blocks[i];
 		enum outcome o;
 
 		if (r->selected[i] || b->error || b->state != MO_STATE_OFFLINE)
 			continue;
 		r->selected[i] = true;
-		if (skip_rule_holds(r, p, u, forced, b, &d))
-			continue;
-		mo_policy_decide(p, b, r->mem->block_size, u, forced, &d);
-		if (d.skip)
-			continue;
 		r->in_size = true;
-		o = online_one(r, p, u, forced, b);
+		o = online_one(r, b->id);
 		r->in_size = false;
 		got += o == DONE || o == ALREADY;
 	}
 	size_done(r, st, got);
 }
 
-/*
- * A scan once the blocks just added are settled (linked to their node, a
- * DIMM's bound to it), within SETTLE_MS: a block judged before would be
- * judged without its node's budget or its DIMM (issue 15).  Blocks still
- * unsettled then are waited for, and fail, one by one (online_one).
- */
-static struct mo_memory *scan_settled(struct control *ctl, bool dry_run)
+/* By hand: every block named is onlined, whoever else would. */
+static void new_engine(struct run *r, const struct mo_policy *p, enum mo_choice forced,
+		       size_t blocks)
 {
-	struct mo_memory *mem = scan_memory(ctl, MO_SCAN_SOURCE);
+	struct mo_engine_options opts = { .forced = forced, .force = r->force,
+					  .dry_run = r->dry_run, .by_hand = true,
+					  .blocks = blocks };
 
-	for (unsigned waited = 0, step = 1; !dry_run && waited < SETTLE_MS; step *= 2) {
-		struct timespec ts = { .tv_nsec = step * 1000000L };
-		bool unsettled = false;
-
-		for (size_t i = 0; i < mem->n_blocks; i++)
-			unsettled |= mem->blocks[i].error == -EAGAIN;
-		if (!unsettled)
-			break;
-		nanosleep(&ts, NULL);
-		waited += step;
-		mo_memory_free(mem);
-		mem = scan_memory(ctl, MO_SCAN_SOURCE);
-	}
-	return mem;
+	if (mo_engine_new(r->ctl->ctx, p, &mo_clock_monotonic, &opts, on_outcome, r,
+			  &r->engine) < 0)
+		errx(EXIT_FAIL, "out of memory");
 }
 
 static void __attribute__((noreturn)) online_usage(FILE *out)
@@ -376,43 +340,39 @@ static void __attribute__((noreturn)) online_usage(FILE *out)
  * One block for the rule, instead of a scan of every block, when its zone
  * needs no budget (a rule or --zone says which).  zone auto needs what only
  * a scan tells: the block's group, and which kernel memory was there at
- * boot.  False when a scan is needed (or no zoneinfo, as in most fixture
+ * boot.  NULL when a scan is needed (or no zoneinfo, as in most fixture
  * trees): the caller scans.
  */
-static bool read_one_for_udev(struct control *ctl, const struct mo_policy *p, unsigned long id,
-			      struct mo_memory **mem, struct mo_usage *u)
+static struct mo_memory *read_one_for_udev(struct control *ctl, const struct mo_policy *p,
+					   unsigned long id)
 {
-	if (mo_usage_from_zoneinfo(ctl->ctx, u) < 0)
-		return false;
-	if (mo_memory_read_one(ctl->ctx, id, mem) < 0)
-		return false; /* the scan says what is wrong, in its words */
+	struct mo_memory *mem;
+	struct mo_usage u;
+
+	if (mo_usage_from_zoneinfo(ctl->ctx, &u) < 0)
+		return NULL;
+	if (mo_memory_read_one(ctl->ctx, id, &mem) < 0)
+		return NULL; /* the scan says what is wrong, in its words */
 	/* A DIMM's block: the rest of its DIMM says whether a zone would split it. */
-	if (mo_policy_needs_budget(p, &(*mem)->blocks[0], MO_CHOICE__MAX) ||
-	    (*mem)->blocks[0].group == MO_GROUP_STATIC) {
-		mo_memory_free(*mem);
-		*mem = NULL;
-		return false;
+	if (mo_policy_needs_budget(p, &mem->blocks[0], MO_CHOICE__MAX) ||
+	    mem->blocks[0].group == MO_GROUP_STATIC) {
+		mo_memory_free(mem);
+		return NULL;
 	}
-	report_bad_blocks(ctl, *mem);
-	return true;
+	report_bad_blocks(ctl, mem);
+	return mem;
 }
 
 /* Online one block of a burst, by id, as its own event would have. */
-static void online_udev_block(struct run *r, const struct mo_policy *p, enum mo_choice forced,
-			      unsigned long id)
+static void online_udev_block(struct run *r, const struct mo_policy *p, unsigned long id)
 {
-	struct mo_usage u;
-
-	if (!read_one_for_udev(r->ctl, p, id, &r->mem, &u)) {
-		r->mem = scan_settled(r->ctl, r->dry_run);
-		mo_usage_read(r->ctl->ctx, r->mem, &u);
-	}
-	for (size_t i = 0; i < r->mem->n_blocks; i++)
-		if (r->mem->blocks[i].id == id) {
-			online_one(r, p, &u, forced, &r->mem->blocks[i]);
-			id = ULONG_MAX;
-		}
-	if (id != ULONG_MAX) {
+	r->mem = read_one_for_udev(r->ctl, p, id);
+	if (!r->mem)
+		r->mem = scan_memory(r->ctl, MO_SCAN_SOURCE);
+	if (mo_memory_find(r->mem, id)) {
+		mo_engine_reconcile(r->engine, r->mem, MO_ENGINE_LEARN);
+		online_one(r, id);
+	} else {
 		warnx("memory%lu: no such memory block in %s/devices/system/memory", id,
 		      mo_sys_dir(r->ctl->ctx));
 		r->counts[FAILED]++;
@@ -499,8 +459,9 @@ static int online_burst(struct run *r, enum mo_choice forced, unsigned long id)
 	p = load_policy(ctl);
 	refuse_read_only(r);
 	begin_output(r);
+	new_engine(r, p, forced, 0);
 	if (b.lock < 0) {
-		online_udev_block(r, p, forced, id);
+		online_udev_block(r, p, id);
 	} else {
 		do {
 			unsigned long *ids;
@@ -508,12 +469,13 @@ static int online_burst(struct run *r, enum mo_choice forced, unsigned long id)
 
 			/* A daemon that started meanwhile onlines what it finds. */
 			for (size_t i = 0; i < n && !udev_steps_aside(ctl); i++)
-				online_udev_block(r, p, forced, ids[i]);
+				online_udev_block(r, p, ids[i]);
 			free(ids);
 		} while (mo_burst_again(&b));
 		mo_burst_close(&b);
 	}
 	end_output(r);
+	mo_engine_free(r->engine);
 	mo_policy_free(p);
 	return exit_code(r);
 }
@@ -552,7 +514,6 @@ int cmd_online(struct control *ctl, int argc, char **argv)
 	bool udev = false;
 	enum mo_choice forced = MO_CHOICE__MAX;
 	struct mo_policy *p;
-	struct mo_usage u;
 	bool all = false;
 	int c;
 
@@ -600,8 +561,7 @@ int cmd_online(struct control *ctl, int argc, char **argv)
 	}
 
 	p = load_policy(ctl);
-	r.mem = scan_settled(ctl, r.dry_run);
-	mo_usage_read(ctl->ctx, r.mem, &u);
+	r.mem = scan_memory(ctl, MO_SCAN_SOURCE);
 	r.selected = calloc(r.mem->n_blocks + 1, sizeof(bool));
 	if (!r.selected)
 		errx(EXIT_FAIL, "out of memory");
@@ -624,13 +584,17 @@ int cmd_online(struct control *ctl, int argc, char **argv)
 	}
 
 	begin_output(&r);
-	/* Lowest first: kernel zones grow upwards from boot memory. */
+	new_engine(&r, p, forced, r.mem->n_blocks);
+	mo_engine_reconcile(r.engine, r.mem, MO_ENGINE_LEARN);
+	/* Lowest first, in one pass: kernel zones grow upwards from boot memory. */
 	for (size_t i = 0; i < r.mem->n_blocks; i++)
-		if (r.selected[i])
-			online_one(&r, p, &u, forced, &r.mem->blocks[i]);
+		if (r.selected[i] && mo_engine_add(r.engine, r.mem->blocks[i].id) < 0)
+			report(&r, &r.mem->blocks[i], FAILED, NULL, -ENOMEM, NULL);
+	mo_engine_drain(r.engine);
 	for (size_t i = 0; i < r.n_sizes; i++)
-		online_size(&r, p, &u, forced, &r.sizes[i]);
+		online_size(&r, &r.sizes[i]);
 	end_output(&r);
+	mo_engine_free(r.engine);
 	if (!ctl->json && all && reported(&r) == 0)
 		printf("nothing to online: no offline blocks\n");
 

@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -144,23 +143,6 @@ int mo_block_refresh(struct mo_ctx *ctx, struct mo_block *b)
 int mo_block_check_settled(struct mo_ctx *ctx, struct mo_block *b)
 {
 	return block_settled(ctx, b) ? 0 : -EAGAIN;
-}
-
-int mo_block_wait_settled(struct mo_ctx *ctx, struct mo_block *b, unsigned timeout_ms)
-{
-	unsigned waited = 0, step = 1;
-
-	/* No event says a link was made: a short, bounded, doubling wait. */
-	while (!block_settled(ctx, b)) {
-		struct timespec ts = { .tv_nsec = step * 1000000L };
-
-		if (waited >= timeout_ms)
-			return -EAGAIN;
-		nanosleep(&ts, NULL);
-		waited += step;
-		step = step < 256 ? step * 2 : step;
-	}
-	return mo_block_refresh(ctx, b);
 }
 
 int mo_read_auto_online(struct mo_ctx *ctx, enum mo_auto_online *ret)

@@ -298,13 +298,13 @@ static void online_block(struct mo_engine *e, struct mo_slot *s, struct mo_block
 	r = mo_block_online_by_policy(e->ctx, e->policy, e->block_size, &e->u, e->opts.forced,
 				      e->opts.dry_run, b, &d);
 	set_state_flags(s, b);
-	if (r == -EAGAIN) {
+	if (r == -EAGAIN && !e->opts.dry_run) {
 		failed(e, s, b, MO_ONLINE_DEFAULT, r);
 		return;
 	}
 	if (d.skip) {
-		say(e, d.impossible ? MO_OUTCOME_IMPOSSIBLE : MO_OUTCOME_SKIPPED, s, b->id, b,
-		    d.reason);
+		say(e, d.impossible || d.unsettled ? MO_OUTCOME_IMPOSSIBLE : MO_OUTCOME_SKIPPED,
+		    s, b->id, b, d.reason);
 		stop_retrying(e, s);
 		return;
 	}
@@ -494,8 +494,11 @@ static size_t refresh_queue(struct mo_engine *e, struct waiting *wt)
 		}
 		*b = (struct mo_block){ .id = s->id, .node = -1, .zone = -1 };
 		r = mo_block_refresh(e->ctx, b);
-		/* A dry run waits for nothing: judged as it is, as a scan reads it. */
-		if (r == -EAGAIN && !e->opts.dry_run) {
+		if (r == -EAGAIN && e->opts.dry_run) {
+			/* A dry run waits for nothing: judged as a scan reads it. */
+			b->state = MO_STATE_OFFLINE;
+			b->error = r;
+		} else if (r == -EAGAIN) {
 			failed(e, s, b, MO_ONLINE_DEFAULT, r); /* not linked to its node yet */
 			note_waiting(e, s->id, wt);
 			continue;
@@ -790,6 +793,18 @@ uint64_t mo_engine_next_due(const struct mo_engine *e)
 			next = s->due;
 	}
 	return next;
+}
+
+void mo_engine_drain(struct mo_engine *e)
+{
+	mo_engine_run(e);
+	while (!mo_engine_idle(e)) {
+		uint64_t due = mo_engine_next_due(e), t = now(e);
+
+		if (due > t)
+			e->clock.sleep(e->clock.data, due - t);
+		mo_engine_run(e);
+	}
 }
 
 bool mo_engine_idle(const struct mo_engine *e)

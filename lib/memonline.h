@@ -203,11 +203,10 @@ int mo_block_refresh(struct mo_ctx *ctx, struct mo_block *b);
  * blocks to it (firmware_node, after the node links): before that its
  * group is unknown, and the kernel's auto-movable policy decides a DIMM as
  * a whole.  Scans and mo_block_refresh() report such an offline block with
- * error -EAGAIN and no zones.  check: 0 or -EAGAIN, now; wait: a bounded
- * wait for the links, then a refresh (the caller classifies it again).
+ * error -EAGAIN and no zones.  0 or -EAGAIN, now: the engine's settle
+ * schedule (mo_engine_new) waits for the links.
  */
 int mo_block_check_settled(struct mo_ctx *ctx, struct mo_block *b);
-int mo_block_wait_settled(struct mo_ctx *ctx, struct mo_block *b, unsigned timeout_ms);
 /* The node a block belongs to, from its nodeY link; -ENOENT when it has none yet. */
 int mo_block_read_node(struct mo_ctx *ctx, unsigned long id);
 /*
@@ -960,9 +959,9 @@ struct mo_doctor_facts *mo_doctor_facts_free(struct mo_doctor_facts *f);
  *
  * A block waits behind a lower one still settling or retrying: the kernel
  * onlines a device's blocks in address order, and where the budget runs out
- * that order decides which are movable.  The engine prints nothing and never
- * sleeps: each result is an outcome handed to the caller's function, and the
- * caller waits on its clock until mo_engine_next_due().
+ * that order decides which are movable.  The engine prints nothing: each
+ * result is an outcome handed to the caller's function.  It sleeps only in
+ * mo_engine_drain(); a daemon waits in its own loop until mo_engine_next_due().
  */
 struct mo_engine;
 
@@ -971,7 +970,8 @@ enum mo_outcome_kind {
 	MO_OUTCOME_ALREADY,       /* found online */
 	MO_OUTCOME_RACED,         /* onlined meanwhile by another agent */
 	MO_OUTCOME_SKIPPED,       /* left offline by a rule of the policy: .reason */
-	MO_OUTCOME_IMPOSSIBLE,    /* left offline: the zone cannot be had: .reason */
+	MO_OUTCOME_IMPOSSIBLE,    /* left offline: the zone cannot be had (a dry run:
+				     or the block is not settled): .reason */
 	MO_OUTCOME_GOING_OFFLINE, /* someone is taking it away: left alone */
 	MO_OUTCOME_RETRY,         /* refused for now: .err, retry .tries of .max_tries */
 	MO_OUTCOME_FAILED,        /* refused: .err, after .tries tries; left offline */
@@ -1057,6 +1057,11 @@ int mo_engine_state_event(struct mo_engine *e, unsigned long id, bool online);
 int mo_engine_run(struct mo_engine *e);
 /* When the next retry is due on the clock; 0: none. */
 uint64_t mo_engine_next_due(const struct mo_engine *e);
+/*
+ * Run until idle, sleeping on the engine's clock until each retry is due:
+ * a one-shot driver's whole wait (online, online --udev).
+ */
+void mo_engine_drain(struct mo_engine *e);
 /* Nothing queued, no retry pending, no rescan. */
 bool mo_engine_idle(const struct mo_engine *e);
 size_t mo_engine_n_blocks(const struct mo_engine *e);

@@ -257,19 +257,6 @@ static void rig_down(struct rig *g)
 	free(g->log.r);
 }
 
-/* What a driver does: run, and wait on the clock until the engine is idle. */
-static void settle(struct rig *g)
-{
-	mo_engine_run(g->e);
-	for (unsigned i = 0; !mo_engine_idle(g->e) && i < 100000; i++) {
-		uint64_t due = mo_engine_next_due(g->e), t = g->c.now(g->c.data);
-
-		if (due > t)
-			g->c.sleep(g->c.data, due - t);
-		mo_engine_run(g->e);
-	}
-}
-
 /* Events as the daemon receives them, from a replay. */
 static void replay(struct rig *g, const char *lines)
 {
@@ -296,7 +283,7 @@ static void replay(struct rig *g, const char *lines)
 			mo_engine_state_event(g->e, ev.block, ev.action == MO_EVENT_ONLINE);
 	}
 	mo_monitor_free(m);
-	settle(g);
+	mo_engine_drain(g->e);
 }
 
 /* ---- The tests ---- */
@@ -310,7 +297,7 @@ static void test_coldplug(void)
 	blocks(8, 9, "offline\n");
 	rig_up(&g, "zone movable\n", false);
 	is_int(mo_engine_scan(g.e, MO_ENGINE_COLDPLUG), 0, "coldplug: the scan succeeds");
-	settle(&g);
+	mo_engine_drain(g.e);
 	is_int(count(&g.log, MO_OUTCOME_ONLINE), 2, "coldplug onlines the two offline blocks");
 	is_str(last(&g.log, MO_OUTCOME_ONLINE)->zone, "Movable", "into the policy's zone");
 	is_int(mo_engine_n_blocks(g.e), 10, "and knows all ten");
@@ -409,7 +396,7 @@ static void test_settle(void)
 	g.c.sleep(g.c.data, 3 * MS);
 	mo_engine_run(g.e);
 	run("ln -s ../../node/node0 '%s/memory8/node0'", mem_dir);
-	settle(&g);
+	mo_engine_drain(g.e);
 	o = last(&g.log, MO_OUTCOME_ONLINE);
 	is_int(count(&g.log, MO_OUTCOME_ONLINE), 2, "both onlined once linked");
 	ok(o && o->block == 9, "lowest first: memory9 after memory8");
@@ -426,7 +413,7 @@ static void test_enobufs_rescan(void)
 	blocks(8, 8, "offline\n");
 	rig_up(&g, "zone movable\n", false);
 	mo_engine_scan(g.e, MO_ENGINE_COLDPLUG);
-	settle(&g);
+	mo_engine_drain(g.e);
 	put("offline\n", "%s/memory8/state", mem_dir); /* offlined by the admin */
 	blocks(16, 17, "offline\n");
 	g.log.n = 0;
@@ -449,10 +436,10 @@ static void test_new_inode(void)
 	blocks(8, 8, "offline\n");
 	rig_up(&g, "zone movable\n", false);
 	mo_engine_scan(g.e, MO_ENGINE_COLDPLUG);
-	settle(&g);
+	mo_engine_drain(g.e);
 	put("offline\n", "%s/memory8/state", mem_dir);
 	mo_engine_lost(g.e);
-	settle(&g);
+	mo_engine_drain(g.e);
 	is_str(state_of(8), "offline", "the same block offlined: left offline by a rescan");
 	/* The old directory lives on until the new one is made: a new inode for sure. */
 	run("mv '%s/memory8' '%s/old8'", mem_dir, root);
@@ -460,7 +447,7 @@ static void test_new_inode(void)
 	run("rm -rf '%s/old8'", root);
 	g.log.n = 0;
 	mo_engine_lost(g.e);
-	settle(&g);
+	mo_engine_drain(g.e);
 	is_int(count(&g.log, MO_OUTCOME_ONLINE), 1, "a new inode: a new block, onlined");
 	is_str(state_of(8), "online", "memory8 online again");
 	rig_down(&g);
@@ -552,7 +539,7 @@ static void test_two_engines(void)
 
 			rig_clock(&g, "zone movable\n", true, &mo_clock_monotonic);
 			mo_engine_scan(g.e, MO_ENGINE_COLDPLUG);
-			settle(&g);
+			mo_engine_drain(g.e);
 			/* Exit code: how many it onlined; a failure is 255. */
 			_exit(count(&g.log, MO_OUTCOME_FAILED) ? 255
 							       : count(&g.log, MO_OUTCOME_ONLINE));
