@@ -22,7 +22,6 @@
 #define POLL_NS (NSEC / 4)
 #define DEFAULT_TIMEOUT_S 300
 #define KICK_PAUSE_NS (NSEC / 2)
-#define MAX_BLOCK_TRIES 3 /* a block that keeps failing is reported, then left */
 
 struct wait {
 	struct control *ctl;
@@ -33,11 +32,8 @@ struct wait {
 	bool tty, bytes;
 	unsigned kicks;
 	uint64_t current_at_kick;
-	struct {
-		unsigned long id;
-		unsigned tries;
-	} failed[64];
-	size_t n_failed;
+	struct mo_engine *engine; /* onlines what the driver adds */
+	bool scanned;
 	unsigned onlined;
 	int last_verdict;
 	uint64_t last_current_kb;
@@ -141,18 +137,6 @@ static void write_target(struct control *ctl, uint64_t kb)
 
 /* ---- --wait ---- */
 
-static unsigned *tries_of(struct wait *w, unsigned long id)
-{
-	for (size_t i = 0; i < w->n_failed; i++)
-		if (w->failed[i].id == id)
-			return &w->failed[i].tries;
-	if (w->n_failed == ARRAY_SIZE(w->failed))
-		return NULL;
-	w->failed[w->n_failed].id = id;
-	w->failed[w->n_failed].tries = 0;
-	return &w->failed[w->n_failed++].tries;
-}
-
 static void clear_bar(struct wait *w)
 {
 	if (w->bar_shown) {
@@ -176,59 +160,42 @@ static void say(struct wait *w, const char *fmt, ...)
 	fflush(stdout);
 }
 
-/* Online the blocks the driver added, by policy; count those that stay offline. */
+/* The engine's outcomes: one line for each block onlined, skipped or given up on. */
+static void on_outcome(void *data, const struct mo_outcome *o)
+{
+	struct wait *w = data;
+
+	switch (o->kind) {
+	case MO_OUTCOME_ONLINE:
+	case MO_OUTCOME_RACED:
+		w->onlined++;
+		say(w, "memory%lu: online %s%s", o->block,
+		    o->b->have_zones && o->b->zone >= 0 ? mo_zone_name(o->b->zone) : "",
+		    o->kind == MO_OUTCOME_RACED ? " (by another agent)" : "");
+		break;
+	case MO_OUTCOME_SKIPPED:
+	case MO_OUTCOME_IMPOSSIBLE:
+		say(w, "memory%lu: skipped (%s)", o->block, o->reason);
+		break;
+	case MO_OUTCOME_FAILED:
+		say(w, "memory%lu: failed: %s, giving up on it", o->block, strerror(-o->err));
+		break;
+	default:
+		break;
+	}
+}
+
+/*
+ * Online the blocks the driver added, by policy: every offline block at the
+ * first scan, then the blocks new since, each retried on the engine's
+ * schedule.  Returns how many stay offline.
+ */
 static uint64_t online_new_blocks(struct wait *w, struct mo_memory *mem)
 {
-	struct mo_usage u;
-	uint64_t waiting = 0;
-
-	mo_usage_read(w->ctl->ctx, mem, &u);
-	for (size_t i = 0; i < mem->n_blocks; i++) {
-		struct mo_block *b = &mem->blocks[i];
-		struct mo_decision d;
-		unsigned *tries;
-		int e;
-
-		if (b->state != MO_STATE_OFFLINE)
-			continue;
-		/* -EAGAIN: not linked to its node yet (mo_memory_scan): next round. */
-		if (b->error) {
-			waiting += b->error == -EAGAIN;
-			continue;
-		}
-		tries = tries_of(w, b->id);
-		if (tries && *tries >= MAX_BLOCK_TRIES) {
-			waiting++;
-			continue;
-		}
-		e = mo_block_online_by_policy(w->ctl->ctx, w->policy, mem->block_size, &u,
-					      MO_CHOICE__MAX, false, b, &d);
-		if (e == -EAGAIN) {
-			waiting++; /* not linked to its node yet: next round */
-			continue;
-		}
-		if (d.skip) {
-			if (tries && !*tries)
-				say(w, "memory%lu: skipped (%s)", b->id, d.reason);
-			if (tries)
-				*tries = MAX_BLOCK_TRIES;
-			waiting++;
-			continue;
-		}
-		if (e == 0 || e == -EALREADY) {
-			w->onlined++;
-			say(w, "memory%lu: online %s%s", b->id,
-			    b->have_zones && b->zone >= 0 ? mo_zone_name(b->zone) : "",
-			    e ? " (by another agent)" : "");
-			continue;
-		}
-		if (e == -ENOENT)
-			continue; /* removed meanwhile */
-		waiting++;
-		if (tries && ++*tries == MAX_BLOCK_TRIES)
-			say(w, "memory%lu: failed: %s, giving up on it", b->id, strerror(-e));
-	}
-	return waiting;
+	mo_engine_reconcile(w->engine, mem, w->scanned ? 0 : MO_ENGINE_COLDPLUG);
+	w->scanned = true;
+	mo_engine_run(w->engine);
+	return mo_engine_n_offline(w->engine);
 }
 
 static void show_progress(struct wait *w, const struct mo_xen_view *v)
@@ -400,6 +367,7 @@ int cmd_target(struct control *ctl, int argc, char **argv)
 		{ "wait", optional_argument, NULL, 'w' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct mo_engine_options opts = { .forced = MO_CHOICE__MAX, .by_hand = true };
 	struct wait w = { .ctl = ctl, .clock = &mo_clock_monotonic };
 	const char *size = take_negative_size(&argc, argv);
 	uint64_t timeout = DEFAULT_TIMEOUT_S;
@@ -496,7 +464,11 @@ int cmd_target(struct control *ctl, int argc, char **argv)
 	}
 	w.policy = load_policy(ctl);
 	w.tty = isatty(STDOUT_FILENO) && !ctl->json;
+	if (mo_engine_new(ctl->ctx, w.policy, w.clock, &opts, on_outcome, &w,
+			  &w.engine) < 0)
+		errx(EXIT_FAIL, "out of memory");
 	c = wait_for_target(&w, timeout);
+	mo_engine_free(w.engine);
 	mo_policy_free(w.policy);
 	return c;
 }
