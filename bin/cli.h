@@ -103,6 +103,20 @@ void balloon_size(bool bytes_only, uint64_t bytes, char *buf, size_t size);
 void balloon_print_text(const struct mo_xen_view *v, bool bytes);
 void balloon_print_json(struct json *j, const struct mo_xen_view *v);
 
+/* memonline watch's log (bin/watchlog.c): levels as <N> prefixes in the journal. */
+struct watch_log {
+	const char *prog;
+	int verbose;
+	bool journal;         /* stderr goes to the journal */
+	const char *sys_dir;  /* for messages naming a block's files */
+	unsigned long onlined, moved;
+};
+void watch_log_init(struct watch_log *l, const struct control *ctl);
+__attribute__((format(printf, 3, 4)))
+void watch_say(const struct watch_log *l, int level, const char *fmt, ...);
+/* The engine's outcome function: data is the struct watch_log. */
+void watch_outcome(void *data, const struct mo_outcome *o);
+
 /* memonline doctor's checks (bin/doctor.c), also exported as metrics. */
 enum check_id {
 	CHECK_HOTPLUG,

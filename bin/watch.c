@@ -15,35 +15,20 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <link.h>
-#include <linux/capability.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/file.h>
-#include <sys/mman.h>
-#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <sys/un.h>
 #include <syslog.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
-
-#if defined(__SANITIZE_ADDRESS__)
-#define MO_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define MO_ASAN 1
-#endif
-#endif
 
 #define RECEIVE_MAX	   2048 /* events per turn of the loop: four of the engine's batches */
 #define RECEIVE_ERRORS_MAX 8   /* in a row: the source is broken, not busy */
@@ -59,50 +44,12 @@ struct watch {
 
 	int ep, sfd, tfd;
 	struct mo_daemon_lock marker;
-	bool journal;	   /* stderr goes to the journal: levels as <N> prefixes */
 	bool source_polls; /* false: a regular file, always readable */
 	bool replay;	   /* events from --replay, not from the kernel or udevd */
 	bool ended, quit;
 	unsigned receive_errors;
-	unsigned long onlined, moved;
+	struct watch_log log;
 };
-
-/* ---- Words ---- */
-
-__attribute__((format(printf, 3, 4)))
-static void say(const struct watch *w, int level, const char *fmt, ...)
-{
-	char buf[640];
-	va_list ap;
-	int n;
-
-	if (level >= LOG_DEBUG && !w->ctl->verbose)
-		return;
-	/* One write(2) a line: a storm's lines stay whole, and nothing is allocated. */
-	if (w->journal)
-		n = snprintf(buf, sizeof(buf), "<%d>", level);
-	else
-		n = snprintf(buf, sizeof(buf), "%s: ", w->ctl->prog);
-	va_start(ap, fmt);
-	n += vsnprintf(buf + n, sizeof(buf) - n - 1, fmt, ap);
-	va_end(ap);
-	if (n > (int)sizeof(buf) - 2)
-		n = sizeof(buf) - 2;
-	buf[n++] = '\n';
-	if (write(STDERR_FILENO, buf, n) < 0)
-		return; /* nowhere left to say it */
-}
-
-/* systemd connects stderr to the journal and says so in JOURNAL_STREAM. */
-static bool stderr_is_journal(void)
-{
-	const char *env = getenv("JOURNAL_STREAM");
-	unsigned long long dev, ino;
-	struct stat st;
-
-	return env && sscanf(env, "%llu:%llu", &dev, &ino) == 2 &&
-	       fstat(STDERR_FILENO, &st) == 0 && st.st_dev == dev && st.st_ino == ino;
-}
 
 /* sd_notify(3) without libsystemd: one datagram to $NOTIFY_SOCKET. */
 static void notify(const char *msg)
@@ -128,132 +75,6 @@ static void notify(const char *msg)
 	close(fd);
 }
 
-/* ---- Outcomes of the engine, as log lines ---- */
-
-static double ms(uint64_t ns)
-{
-	return ns / 1e6;
-}
-
-static void say_owner(struct watch *w, const struct mo_outcome *o)
-{
-	if (o->owner == MO_OWNER_KERNEL)
-		say(w, LOG_NOTICE,
-		    "the kernel onlines new memory itself "
-		    "(auto_online_blocks=%s): stepping aside",
-		    mo_auto_online_name(o->auto_online));
-	else if (o->owner == MO_OWNER_KERNEL_CORRECTED)
-		say(w, LOG_NOTICE,
-		    "the kernel onlines new memory itself "
-		    "(auto_online_blocks=%s): moving only the blocks it puts in "
-		    "another zone than the policy's (auto-online correct)",
-		    mo_auto_online_name(o->auto_online));
-	else
-		say(w, LOG_NOTICE, "auto_online_blocks=offline: onlining new memory again");
-}
-
-static void say_failed(struct watch *w, const struct mo_outcome *o)
-{
-	char tries[64] = "";
-
-	/* Reported once, in one line: it stays offline until it is added again. */
-	if (o->tries > 1)
-		snprintf(tries, sizeof(tries), "; gave up after %u tries in %.0f ms", o->tries,
-			 ms(o->elapsed_ns));
-	say(w, LOG_ERR, "memory%lu: %s failed: %s%s%s%s%s", o->block,
-	    mo_online_type_word(o->type), strerror(-o->err), o->reason ? " (" : "",
-	    o->reason ? o->reason : "", o->reason ? ")" : "", tries);
-}
-
-static void say_correction(struct watch *w, const struct mo_outcome *o)
-{
-	const char *was = mo_zone_name(o->from_zone);
-
-	switch (o->kind) {
-	case MO_OUTCOME_KEPT:
-		say(w, LOG_DEBUG, "memory%lu: the kernel put it in %s, which the policy keeps",
-		    o->block, was);
-		break;
-	case MO_OUTCOME_MOVED:
-		w->moved++;
-		say(w, LOG_INFO, "memory%lu: moved from %s to %s in %.1f ms", o->block, was,
-		    mo_block_zone_name(o->b), ms(o->elapsed_ns));
-		break;
-	case MO_OUTCOME_NOT_MOVED:
-		say(w, LOG_WARNING,
-		    "memory%lu: the kernel put it in %s, the policy wants %s; "
-		    "left there: offlining it failed: %s",
-		    o->block, was, o->want_movable ? "Movable" : "a kernel zone",
-		    o->err == -ETIME ? "took too long" : strerror(-o->err));
-		break;
-	default: /* MO_OUTCOME_MOVE_FAILED */
-		say(w, LOG_WARNING, "memory%lu: moving it out of %s failed: %s; %s", o->block,
-		    was, o->reason ? o->reason : strerror(-o->err),
-		    o->back ? "back online where it was" : "and it is now offline");
-	}
-}
-
-static void on_outcome(void *data, const struct mo_outcome *o)
-{
-	struct watch *w = data;
-
-	switch (o->kind) {
-	case MO_OUTCOME_ONLINE:
-		w->onlined++;
-		/* The one line per block: which, where, how long since it arrived. */
-		if (o->tries > 1)
-			say(w, LOG_INFO, "memory%lu: online %s in %.1f ms, at try %u", o->block,
-			    mo_block_zone_name(o->b), ms(o->elapsed_ns), o->tries);
-		else
-			say(w, LOG_INFO, "memory%lu: online %s in %.1f ms", o->block,
-			    mo_block_zone_name(o->b), ms(o->elapsed_ns));
-		say(w, LOG_DEBUG, "memory%lu: %s", o->block, o->reason);
-		break;
-	case MO_OUTCOME_ALREADY:
-		say(w, LOG_DEBUG, "memory%lu: already online %s", o->block,
-		    mo_block_zone_name(o->b));
-		break;
-	case MO_OUTCOME_RACED:
-		say(w, LOG_DEBUG, "memory%lu: onlined meanwhile by another agent, %s",
-		    o->block, mo_block_zone_name(o->b));
-		break;
-	case MO_OUTCOME_SKIPPED:
-	case MO_OUTCOME_IMPOSSIBLE:
-		say(w, LOG_INFO, "memory%lu: left offline (%s)", o->block, o->reason);
-		break;
-	case MO_OUTCOME_GOING_OFFLINE:
-		break; /* someone is taking it away */
-	case MO_OUTCOME_RETRY:
-		say(w, LOG_DEBUG, "memory%lu: %s: %s; retry %u of %u in %" PRIu64 " ms",
-		    o->block, mo_online_type_word(o->type), strerror(-o->err), o->tries,
-		    o->max_tries, o->delay_ns / 1000000);
-		break;
-	case MO_OUTCOME_FAILED:
-		say_failed(w, o);
-		break;
-	case MO_OUTCOME_UNREADABLE:
-		say(w, LOG_ERR, "%s/devices/system/memory/memory%lu/%s: %s, ignoring block",
-		    mo_sys_dir(w->ctx), o->block, o->b->bad_attr,
-		    o->err == -EINVAL ? "unexpected value" : strerror(-o->err));
-		break;
-	case MO_OUTCOME_REMOVED:
-		say(w, LOG_DEBUG, "memory%lu: removed before it was %s", o->block,
-		    o->err ? "onlined" : "handled");
-		break;
-	case MO_OUTCOME_UNTRACKED:
-		say(w, LOG_ERR, "memory%lu: no memory to track it, ignoring block", o->block);
-		break;
-	case MO_OUTCOME_LEFT_TO_KERNEL:
-		say(w, LOG_DEBUG, "memory%lu: left to the kernel", o->block);
-		break;
-	case MO_OUTCOME_OWNER:
-		say_owner(w, o);
-		break;
-	default:
-		say_correction(w, o);
-	}
-}
-
 static void arm_timer(struct watch *w)
 {
 	struct itimerspec its = { 0 };
@@ -273,7 +94,7 @@ static void arm_timer(struct watch *w)
 static void lost_events(struct watch *w, const char *why)
 {
 	if (mo_engine_lost(w->engine))
-		say(w, LOG_WARNING, "%s: rescanning", why);
+		watch_say(&w->log, LOG_WARNING, "%s: rescanning", why);
 }
 
 static void on_event(struct watch *w, const struct mo_event *ev)
@@ -283,7 +104,7 @@ static void on_event(struct watch *w, const struct mo_event *ev)
 	switch (ev->action) {
 	case MO_EVENT_ADD:
 		if (mo_engine_add(w->engine, ev->block) < 0)
-			say(w, LOG_ERR, "memory%lu: no memory to track it, ignoring its add event",
+			watch_say(&w->log, LOG_ERR, "memory%lu: no memory to track it, ignoring its add event",
 			    ev->block);
 		break;
 	case MO_EVENT_REMOVE:
@@ -292,7 +113,7 @@ static void on_event(struct watch *w, const struct mo_event *ev)
 	case MO_EVENT_ONLINE:
 	case MO_EVENT_OFFLINE:
 		if (mo_engine_state_event(w->engine, ev->block, online))
-			say(w, LOG_WARNING, "an %s event for memory%lu, never seen added: "
+			watch_say(&w->log, LOG_WARNING, "an %s event for memory%lu, never seen added: "
 			    "rescanning", online ? "online" : "offline", ev->block);
 		break;
 	}
@@ -321,7 +142,7 @@ static void receive_events(struct watch *w)
 			continue;
 		}
 		if (r == -EBADMSG && w->replay) {
-			say(w, LOG_WARNING,
+			watch_say(&w->log, LOG_WARNING,
 			    "%s: a line that is not 'ACTION DEVPATH', ignoring",
 			    mo_monitor_name(w->mon));
 			continue;
@@ -341,7 +162,7 @@ static void receive_events(struct watch *w)
 		}
 		if (r < 0) {
 			if (++w->receive_errors >= RECEIVE_ERRORS_MAX) {
-				say(w, LOG_ERR,
+				watch_say(&w->log, LOG_ERR,
 				    "receiving %s events: %s, %u times in a row: exiting",
 				    mo_monitor_name(w->mon), strerror(-r),
 				    w->receive_errors);
@@ -369,18 +190,18 @@ static void reload(struct watch *w)
 	notify("RELOADING=1");
 	r = mo_policy_load(w->ctl->config, w->ctl->config_flags, &p, &err);
 	if (r < 0 && err.file[0] && err.line)
-		say(w, LOG_ERR, "%s:%u: %s; keeping the previous configuration", err.file,
+		watch_say(&w->log, LOG_ERR, "%s:%u: %s; keeping the previous configuration", err.file,
 		    err.line, err.msg);
 	else if (r < 0 && err.file[0])
-		say(w, LOG_ERR, "%s: %s; keeping the previous configuration", err.file,
+		watch_say(&w->log, LOG_ERR, "%s: %s; keeping the previous configuration", err.file,
 		    err.msg);
 	else if (r < 0)
-		say(w, LOG_ERR, "%s: %s; keeping the previous configuration",
+		watch_say(&w->log, LOG_ERR, "%s: %s; keeping the previous configuration",
 		    w->ctl->config, strerror(-r));
 	if (r == 0) {
 		mo_policy_free(w->policy);
 		w->policy = p;
-		say(w, LOG_NOTICE, "configuration reloaded from %s", w->ctl->config);
+		watch_say(&w->log, LOG_NOTICE, "configuration reloaded from %s", w->ctl->config);
 		mo_engine_set_policy(w->engine, p);
 	}
 	notify("READY=1");
@@ -394,7 +215,7 @@ static void read_signals(struct watch *w)
 		if (si.ssi_signo == SIGHUP) {
 			reload(w);
 		} else {
-			say(w, LOG_DEBUG, "%s: exiting", strsignal(si.ssi_signo));
+			watch_say(&w->log, LOG_DEBUG, "%s: exiting", strsignal(si.ssi_signo));
 			w->quit = true;
 		}
 	}
@@ -406,105 +227,21 @@ static void read_signals(struct watch *w)
  * Memory is short exactly when memory is being added: pages of the daemon
  * paged out then would have to come back from disk first.
  */
-#ifdef MO_ASAN
 static void lock_memory(struct watch *w)
 {
-	/* ASan reserves terabytes of shadow memory: not something to lock. */
-	say(w, LOG_DEBUG, "memory not locked: AddressSanitizer build");
-}
-#else
-static bool have_cap(int cap)
-{
-	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
-	struct __user_cap_data_struct d[2];
+	uint64_t limit = 0;
+	int r = mo_lock_memory(&limit);
 
-	return syscall(SYS_capget, &h, d) == 0 &&
-	       (d[cap / 32].effective & (1u << (cap % 32)));
-}
-
-/*
- * mlock every loaded segment of every object dl_iterate_phdr names: the
- * program and its shared libraries, code and data.  Locking what coldplug
- * touched was not enough: run from a disk with its unlocked pages evicted
- * (tests/qemu/starved daemon-disk), the daemon took a major fault during a
- * storm in libc's read-only data and, with that locked, in libc's code.
- */
-static int lock_objects(struct dl_phdr_info *info, size_t size, void *data)
-{
-	long page = sysconf(_SC_PAGESIZE);
-
-	(void)size;
-	(void)data;
-	for (int i = 0; i < info->dlpi_phnum; i++) {
-		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-		uintptr_t start, end;
-
-		if (ph->p_type != PT_LOAD)
-			continue;
-		start = (info->dlpi_addr + ph->p_vaddr) & ~(uintptr_t)(page - 1);
-		end = info->dlpi_addr + ph->p_vaddr + ph->p_memsz;
-		mlock((void *)start, end - start);
-	}
-	return 0;
-}
-
-/* Stack that the deepest path an event takes may use, with room to spare. */
-#define STACK_PREFAULT (64 * 1024)
-
-static void __attribute__((noinline)) prefault_stack(void)
-{
-	volatile char pad[STACK_PREFAULT];
-
-	memset((char *)pad, 0, sizeof(pad));
-}
-
-/*
- * MCL_ONFAULT keeps what coldplug touched, but an event's path (receiving,
- * the decision, the write and its check) may not have run yet: a block
- * found online at start takes none of it.  Faulted in on the first event,
- * those pages would come from disk while the guest thrashes.  So the
- * program and its libraries, code and data (2.6 MiB, libc's 1.9 MiB of
- * it), and a stack deep enough, are made resident now: 3.0 MiB of RSS
- * after start, 3.7 MiB after a storm, under the 4 MiB target
- * (docs/benchmarks.md).  Later mappings are still locked only as used.
- */
-static void prefault_hot_add_path(void)
-{
-	dl_iterate_phdr(lock_objects, NULL);
-	prefault_stack();
-}
-
-static void lock_memory(struct watch *w)
-{
-	struct rlimit rl;
-
-	/*
-	 * Past RLIMIT_MEMLOCK, MCL_FUTURE makes later allocations fail: better
-	 * unlocked than unable to grow.
-	 */
-	if (!have_cap(CAP_IPC_LOCK) && getrlimit(RLIMIT_MEMLOCK, &rl) == 0 &&
-	    rl.rlim_cur != RLIM_INFINITY) {
-		say(w, LOG_WARNING,
+	if (r == -EOPNOTSUPP)
+		watch_say(&w->log, LOG_DEBUG, "memory not locked: AddressSanitizer build");
+	else if (r == -EDQUOT)
+		watch_say(&w->log, LOG_WARNING,
 		    "memory not locked: no CAP_IPC_LOCK and RLIMIT_MEMLOCK is "
 		    "%llu KiB, ignoring",
-		    (unsigned long long)rl.rlim_cur / 1024);
-		return;
-	}
-	/*
-	 * MCL_ONFAULT (Linux 4.4): lock each page once it is used, not every
-	 * page of every library mapped, most of which the daemon never runs:
-	 * 4.7 MiB mapped, 2.7 MiB resident after start on a small tree.  What
-	 * start-up and coldplug touched, the paths an event takes, stays
-	 * locked.  Older kernels refuse the flag: lock everything then.
-	 */
-	if (mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) < 0 &&
-	    (errno != EINVAL || mlockall(MCL_CURRENT | MCL_FUTURE) < 0)) {
-		say(w, LOG_WARNING, "cannot lock memory, ignoring: %s", strerror(errno));
-		return;
-	}
-	prefault_hot_add_path();
+		    (unsigned long long)limit / 1024);
+	else if (r < 0)
+		watch_say(&w->log, LOG_WARNING, "cannot lock memory, ignoring: %s", strerror(-r));
 }
-#endif
 
 /* RUN/memonline/watch: the udev rule steps aside, a second daemon refuses to start. */
 static void take_marker(struct watch *w)
@@ -526,7 +263,7 @@ static void take_marker(struct watch *w)
 	if (r < 0)
 		errx(EXIT_FAIL, "%s: %s", path, strerror(-r));
 	if (w->marker.pid_err < 0)
-		say(w, LOG_WARNING, "%s: cannot write the pid, ignoring: %s", path,
+		watch_say(&w->log, LOG_WARNING, "%s: cannot write the pid, ignoring: %s", path,
 		    strerror(-w->marker.pid_err));
 }
 
@@ -558,7 +295,7 @@ static void open_source(struct watch *w, const char *replay, enum mo_monitor_kin
 		errx(EXIT_FAIL, "cannot listen to %s events: %s", mo_monitor_name(w->mon),
 		     strerror(-r));
 	if (!replay && mo_monitor_rcvbuf(w->mon) < MO_MONITOR_RCVBUF)
-		say(w, LOG_WARNING,
+		watch_say(&w->log, LOG_WARNING,
 		    "receive buffer %zu KiB, not %u MiB (no CAP_NET_ADMIN?): "
 		    "a storm may overflow it and cost a rescan, ignoring",
 		    mo_monitor_rcvbuf(w->mon) / 1024, MO_MONITOR_RCVBUF >> 20);
@@ -601,7 +338,7 @@ static void run_loop(struct watch *w)
 		int n = epoll_wait(w->ep, evs, ARRAY_SIZE(evs), busy ? 0 : -1), r;
 
 		if (n < 0 && errno != EINTR) {
-			say(w, LOG_ERR, "epoll_wait: %s", strerror(errno));
+			watch_say(&w->log, LOG_ERR, "epoll_wait: %s", strerror(errno));
 			return;
 		}
 		for (int i = 0; i < n; i++) {
@@ -620,12 +357,12 @@ static void run_loop(struct watch *w)
 			receive_events(w);
 		r = mo_engine_run(w->engine);
 		if (r < 0)
-			say(w, LOG_ERR, "%s/devices/system/memory: %s", mo_sys_dir(w->ctx),
+			watch_say(&w->log, LOG_ERR, "%s/devices/system/memory: %s", mo_sys_dir(w->ctx),
 			    strerror(-r));
 		arm_timer(w);
 		/* A replay that ended: done once nothing is left to retry. */
 		if (w->ended && mo_engine_idle(w->engine)) {
-			say(w, LOG_DEBUG, "the replay has ended");
+			watch_say(&w->log, LOG_DEBUG, "the replay has ended");
 			break;
 		}
 	}
@@ -694,10 +431,11 @@ int cmd_watch(struct control *ctl, int argc, char **argv)
 	if (optind < argc)
 		usage_error(watch_usage, "watch: unexpected argument '%s'", argv[optind]);
 
-	w.journal = stderr_is_journal();
+	watch_log_init(&w.log, ctl);
 	w.policy = load_policy(ctl);
 	open_context(ctl);
 	w.ctx = ctl->ctx;
+	w.log.sys_dir = mo_sys_dir(w.ctx);
 	if (mo_sys_read_only(w.ctx))
 		errx(EXIT_FAIL,
 		     "%s is mounted read-only: block states cannot change here "
@@ -708,7 +446,7 @@ int cmd_watch(struct control *ctl, int argc, char **argv)
 	mem = scan_memory(ctl, 0); /* exits, saying why, without memory blocks */
 	opts.blocks = mem->n_blocks;
 	mo_memory_free(mem);
-	if (mo_engine_new(w.ctx, w.policy, &mo_clock_monotonic, &opts, on_outcome, &w,
+	if (mo_engine_new(w.ctx, w.policy, &mo_clock_monotonic, &opts, watch_outcome, &w.log,
 			  &w.engine) < 0)
 		errx(EXIT_FAIL, "out of memory");
 	open_source(&w, replay, kind);
@@ -719,11 +457,11 @@ int cmd_watch(struct control *ctl, int argc, char **argv)
 	/* Receiving is on: a block added from now on is seen by the scan or its event. */
 	r = mo_engine_scan(w.engine, MO_ENGINE_COLDPLUG);
 	if (r < 0) {
-		say(&w, LOG_ERR, "%s/devices/system/memory: %s", mo_sys_dir(w.ctx), strerror(-r));
+		watch_say(&w.log, LOG_ERR, "%s/devices/system/memory: %s", mo_sys_dir(w.ctx), strerror(-r));
 		mo_daemon_unlock(&w.marker);
 		return EXIT_FAIL;
 	}
-	say(&w, LOG_INFO, "watching for hot-added memory (%s events, %zu blocks known)",
+	watch_say(&w.log, LOG_INFO, "watching for hot-added memory (%s events, %zu blocks known)",
 	    mo_monitor_name(w.mon), mo_engine_n_blocks(w.engine));
 	notify("READY=1");
 
@@ -731,7 +469,7 @@ int cmd_watch(struct control *ctl, int argc, char **argv)
 
 	notify("STOPPING=1");
 	mo_daemon_unlock(&w.marker);
-	say(&w, LOG_DEBUG, "%lu blocks onlined, %lu moved", w.onlined, w.moved);
+	watch_say(&w.log, LOG_DEBUG, "%lu blocks onlined, %lu moved", w.log.onlined, w.log.moved);
 	close(w.ep);
 	close(w.sfd);
 	close(w.tfd);

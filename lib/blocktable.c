@@ -77,7 +77,7 @@ struct mo_slot *mo_blocktable_insert(struct mo_blocktable *t, unsigned long id)
 		free(t->slots);
 		*t = bigger;
 	}
-	place(t, &(struct mo_slot){ .id = id, .node = -1, .flags = MO_SLOT_USED });
+	place(t, &(struct mo_slot){.id = id, .node = -1, .flags = MO_SLOT_USED});
 	return mo_blocktable_find(t, id);
 }
 
@@ -94,11 +94,12 @@ void mo_blocktable_erase(struct mo_blocktable *t, struct mo_slot *s)
 			break;
 		h = home(t, t->slots[i].id);
 		/* Movable into the hole unless its home lies cyclically in (hole, i]. */
-		if ((i > hole && (h <= hole || h > i)) || (i < hole && h <= hole && h > i)) {
+		if ((i > hole && (h <= hole || h > i)) ||
+		    (i < hole && h <= hole && h > i)) {
 			t->slots[hole] = t->slots[i];
 			hole = i;
 		}
 	}
-	t->slots[hole] = (struct mo_slot){ 0 };
+	t->slots[hole] = (struct mo_slot){0};
 	t->n--;
 }

@@ -59,8 +59,12 @@ static struct mo_outcome outcome(const struct mo_engine *e, enum mo_outcome_kind
 				 const struct mo_block *b)
 {
 	return (struct mo_outcome){
-		.kind = kind, .block = id, .b = b, .type = MO_ONLINE_TYPE__MAX,
-		.tries = s ? s->tries + 1u : 1, .elapsed_ns = s ? now(e) - s->since : 0,
+		.kind = kind,
+		.block = id,
+		.b = b,
+		.type = MO_ONLINE_TYPE__MAX,
+		.tries = s ? s->tries + 1u : 1,
+		.elapsed_ns = s ? now(e) - s->since : 0,
 		.from_zone = -1,
 	};
 }
@@ -70,8 +74,9 @@ static void emit(const struct mo_engine *e, const struct mo_outcome *o)
 	e->fn(e->data, o);
 }
 
-static void say(const struct mo_engine *e, enum mo_outcome_kind kind, const struct mo_slot *s,
-		unsigned long id, const struct mo_block *b, const char *reason)
+static void say(const struct mo_engine *e, enum mo_outcome_kind kind,
+		const struct mo_slot *s, unsigned long id, const struct mo_block *b,
+		const char *reason)
 {
 	struct mo_outcome o = outcome(e, kind, s, id, b);
 
@@ -140,9 +145,12 @@ static void usage_from_table(struct mo_engine *e)
 	for (size_t i = 0; i < e->t.cap; i++) {
 		const struct mo_slot *s = &e->t.slots[i];
 		struct mo_block b = {
-			.id = s->id, .node = s->node,
-			.state = s->flags & MO_SLOT_ONLINE ? MO_STATE_ONLINE : MO_STATE_OFFLINE,
-			.source = s->flags & MO_SLOT_BOOT ? MO_SOURCE_BOOT : MO_SOURCE_UNKNOWN,
+			.id = s->id,
+			.node = s->node,
+			.state = s->flags & MO_SLOT_ONLINE ? MO_STATE_ONLINE
+							   : MO_STATE_OFFLINE,
+			.source = s->flags & MO_SLOT_BOOT ? MO_SOURCE_BOOT
+							  : MO_SOURCE_UNKNOWN,
 			.group = s->flags & MO_SLOT_STATIC    ? MO_GROUP_STATIC
 				 : s->flags & MO_SLOT_DYNAMIC ? MO_GROUP_DYNAMIC
 							      : MO_GROUP_NONE,
@@ -154,7 +162,8 @@ static void usage_from_table(struct mo_engine *e)
 		u->numa |= s->node >= 0;
 		mo_usage_add_member(u, &b, e->block_size);
 		if (s->flags & MO_SLOT_ONLINE)
-			mo_usage_add_block(u, &b, s->flags & MO_SLOT_MOVABLE, e->block_size);
+			mo_usage_add_block(u, &b, s->flags & MO_SLOT_MOVABLE,
+					   e->block_size);
 	}
 	mo_usage_refine(e->ctx, u);
 }
@@ -188,7 +197,7 @@ static void usage_remove(struct mo_usage *u, int node, bool movable, uint64_t si
 
 static void check_owner(struct mo_engine *e)
 {
-	struct mo_owner_info info = { .owner = MO_OWNER_US };
+	struct mo_owner_info info = {.owner = MO_OWNER_US};
 	int was = e->owner;
 	struct mo_outcome o;
 
@@ -295,15 +304,17 @@ static void online_block(struct mo_engine *e, struct mo_slot *s, struct mo_block
 		stop_retrying(e, s);
 		return;
 	}
-	r = mo_block_online_by_policy(e->ctx, e->policy, e->block_size, &e->u, e->opts.forced,
-				      e->opts.dry_run, b, &d);
+	r = mo_block_online_by_policy(e->ctx, e->policy, e->block_size, &e->u,
+				      e->opts.forced, e->opts.dry_run, b, &d);
 	set_state_flags(s, b);
 	if (r == -EAGAIN && !e->opts.dry_run) {
 		failed(e, s, b, MO_ONLINE_DEFAULT, r);
 		return;
 	}
 	if (d.skip) {
-		say(e, d.impossible || d.unsettled ? MO_OUTCOME_IMPOSSIBLE : MO_OUTCOME_SKIPPED,
+		say(e,
+		    d.impossible || d.unsettled ? MO_OUTCOME_IMPOSSIBLE
+						: MO_OUTCOME_SKIPPED,
 		    s, b->id, b, d.reason);
 		stop_retrying(e, s);
 		return;
@@ -370,7 +381,8 @@ static void correct_block(struct mo_engine *e, struct mo_slot *s, struct mo_bloc
 	/* What a hot-added block offers offline; valid_zones says for sure later. */
 	as_offline.zones = MO_ZONE_BIT(b->zone) | MO_ZONE_BIT(MO_ZONE_NORMAL) |
 			   MO_ZONE_BIT(MO_ZONE_MOVABLE);
-	mo_policy_decide(e->policy, &as_offline, e->block_size, &e->u, MO_CHOICE__MAX, &d);
+	mo_policy_decide(e->policy, &as_offline, e->block_size, &e->u, MO_CHOICE__MAX,
+			 &d);
 	if (d.skip || d.type == MO_ONLINE_DEFAULT ||
 	    (d.type == MO_ONLINE_MOVABLE) == was_movable) {
 		mo_usage_add(&e->u, b->node, was_movable, e->block_size);
@@ -391,12 +403,12 @@ static void correct_block(struct mo_engine *e, struct mo_slot *s, struct mo_bloc
 		return;
 	}
 	b->source = as_offline.source;
-	r = mo_block_online_by_policy(e->ctx, e->policy, e->block_size, &e->u, MO_CHOICE__MAX,
-				      false, b, &d);
+	r = mo_block_online_by_policy(e->ctx, e->policy, e->block_size, &e->u,
+				      MO_CHOICE__MAX, false, b, &d);
 	if (d.skip || (r < 0 && r != -EALREADY)) {
 		/* Offline memory helps nobody: back where the kernel had put it. */
-		back = mo_block_set_state(e->ctx, b,
-					  was_movable ? MO_ONLINE_MOVABLE : MO_ONLINE_KERNEL);
+		back = mo_block_set_state(
+			e->ctx, b, was_movable ? MO_ONLINE_MOVABLE : MO_ONLINE_KERNEL);
 		o.kind = MO_OUTCOME_MOVE_FAILED;
 		o.err = d.skip ? 0 : r;
 		o.reason = d.skip ? "the policy skips it" : NULL;
@@ -456,7 +468,8 @@ static void note_waiting(struct mo_engine *e, unsigned long id, struct waiting *
 	}
 }
 
-static bool wait_behind(struct mo_engine *e, const struct mo_block *b, const struct waiting *wt)
+static bool wait_behind(struct mo_engine *e, const struct mo_block *b,
+			const struct waiting *wt)
 {
 	struct mo_slot *s = mo_blocktable_find(&e->t, b->id);
 
@@ -492,14 +505,15 @@ static size_t refresh_queue(struct mo_engine *e, struct waiting *wt)
 			stop_retrying(e, s);
 			continue;
 		}
-		*b = (struct mo_block){ .id = s->id, .node = -1, .zone = -1 };
+		*b = (struct mo_block){.id = s->id, .node = -1, .zone = -1};
 		r = mo_block_refresh(e->ctx, b);
 		if (r == -EAGAIN && e->opts.dry_run) {
 			/* A dry run waits for nothing: judged as a scan reads it. */
 			b->state = MO_STATE_OFFLINE;
 			b->error = r;
 		} else if (r == -EAGAIN) {
-			failed(e, s, b, MO_ONLINE_DEFAULT, r); /* not linked to its node yet */
+			failed(e, s, b, MO_ONLINE_DEFAULT,
+			       r); /* not linked to its node yet */
 			note_waiting(e, s->id, wt);
 			continue;
 		}
@@ -509,7 +523,8 @@ static size_t refresh_queue(struct mo_engine *e, struct waiting *wt)
 			continue;
 		}
 		if (r < 0 && r != -EAGAIN) {
-			struct mo_outcome o = outcome(e, MO_OUTCOME_UNREADABLE, s, s->id, b);
+			struct mo_outcome o =
+				outcome(e, MO_OUTCOME_UNREADABLE, s, s->id, b);
 
 			if (!b->bad_attr)
 				b->bad_attr = "state";
@@ -532,7 +547,7 @@ static size_t refresh_queue(struct mo_engine *e, struct waiting *wt)
 
 static void process_queue(struct mo_engine *e)
 {
-	struct waiting wt = { .lowest = ULONG_MAX };
+	struct waiting wt = {.lowest = ULONG_MAX};
 	bool dimm = false;
 	size_t n;
 
@@ -560,7 +575,8 @@ static void process_queue(struct mo_engine *e)
 	 * build on each other), unless a DIMM needs a scan's view.
 	 */
 	if (e->opts.by_hand) {
-		if ((!e->have_usage || (dimm && !e->opts.dry_run)) && usage_from_scan(e) < 0)
+		if ((!e->have_usage || (dimm && !e->opts.dry_run)) &&
+		    usage_from_scan(e) < 0)
 			usage_from_table(e);
 	} else if (!dimm || usage_from_scan(e) < 0) {
 		usage_from_table(e);
@@ -595,7 +611,8 @@ static void queue_due_retries(struct mo_engine *e)
 	for (size_t i = 0; e->n_retry && i < e->t.cap && e->n_queue < BATCH; i++) {
 		struct mo_slot *s = &e->t.slots[i];
 
-		if ((s->flags & MO_SLOT_RETRY) && !(s->flags & MO_SLOT_QUEUED) && s->due <= t) {
+		if ((s->flags & MO_SLOT_RETRY) && !(s->flags & MO_SLOT_QUEUED) &&
+		    s->due <= t) {
 			s->flags |= MO_SLOT_QUEUED;
 			e->queue[e->n_queue++] = s->id;
 		}
@@ -619,7 +636,7 @@ static void sweep(struct mo_engine *e)
 
 void mo_engine_reconcile(struct mo_engine *e, const struct mo_memory *mem, unsigned flags)
 {
-	struct waiting wt = { .lowest = ULONG_MAX };
+	struct waiting wt = {.lowest = ULONG_MAX};
 
 	e->rescan = false;
 	e->block_size = mem->block_size;
@@ -660,19 +677,22 @@ void mo_engine_reconcile(struct mo_engine *e, const struct mo_memory *mem, unsig
 		if (!fresh || (flags & MO_ENGINE_LEARN))
 			continue;
 		if (b->error == -EAGAIN && !e->opts.dry_run) {
-			failed(e, s, b, MO_ONLINE_DEFAULT, b->error); /* its node link comes soon */
+			failed(e, s, b, MO_ONLINE_DEFAULT,
+			       b->error); /* its node link comes soon */
 			note_waiting(e, b->id, &wt);
 			continue;
 		}
 		if (b->error && b->error != -EAGAIN) {
-			struct mo_outcome o = outcome(e, MO_OUTCOME_UNREADABLE, s, b->id, b);
+			struct mo_outcome o =
+				outcome(e, MO_OUTCOME_UNREADABLE, s, b->id, b);
 
 			o.err = b->error;
 			emit(e, &o);
 			s->flags |= MO_SLOT_GAVE_UP;
 			continue;
 		}
-		/* Lowest first, as online --all: kernel zones grow up from boot memory. */
+		/* Lowest first, as online --all: kernel zones grow up from boot memory.
+		 */
 		if (wait_behind(e, b, &wt))
 			continue;
 		if (b->state == MO_STATE_OFFLINE || (s->flags & MO_SLOT_ADDED)) {
@@ -758,7 +778,7 @@ int mo_engine_state_event(struct mo_engine *e, unsigned long id, bool online)
 	/* Events trail the writes that caused them: only a disagreement is news. */
 	if (!!(s->flags & MO_SLOT_ONLINE) == online && !(s->flags & MO_SLOT_AWAIT_ONLINE))
 		return 0;
-	b = (struct mo_block){ .id = s->id, .node = s->node, .zone = -1 };
+	b = (struct mo_block){.id = s->id, .node = s->node, .zone = -1};
 	if (mo_block_refresh(e->ctx, &b) < 0)
 		return 0;
 	set_state_flags(s, &b);
@@ -822,15 +842,16 @@ size_t mo_engine_n_offline(const struct mo_engine *e)
 	size_t n = 0;
 
 	for (size_t i = 0; i < e->t.cap; i++)
-		n += (e->t.slots[i].flags & (MO_SLOT_USED | MO_SLOT_ONLINE)) == MO_SLOT_USED;
+		n += (e->t.slots[i].flags & (MO_SLOT_USED | MO_SLOT_ONLINE)) ==
+		     MO_SLOT_USED;
 	return n;
 }
 
 /* ---- Life ---- */
 
-int mo_engine_new(struct mo_ctx *ctx, const struct mo_policy *p, const struct mo_clock *clock,
-		  const struct mo_engine_options *opts, mo_outcome_fn fn, void *data,
-		  struct mo_engine **ret)
+int mo_engine_new(struct mo_ctx *ctx, const struct mo_policy *p,
+		  const struct mo_clock *clock, const struct mo_engine_options *opts,
+		  mo_outcome_fn fn, void *data, struct mo_engine **ret)
 {
 	struct mo_engine *e = calloc(1, sizeof(*e));
 

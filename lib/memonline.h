@@ -234,6 +234,16 @@ int mo_block_read_ino(struct mo_ctx *ctx, unsigned long id, uint64_t *ret);
 int mo_read_auto_online(struct mo_ctx *ctx, enum mo_auto_online *ret);
 
 /*
+ * Lock the calling process's memory, each page once it is used, and make
+ * the program, its libraries and 64 KiB of stack resident now: the path a
+ * hot-added block takes must not wait for the disk when memory is short.
+ * -EDQUOT without CAP_IPC_LOCK under a finite RLIMIT_MEMLOCK (*memlock_limit,
+ * bytes: locking would make later allocations fail); -EOPNOTSUPP in an
+ * AddressSanitizer build; else -errno of mlockall().
+ */
+int mo_lock_memory(uint64_t *memlock_limit);
+
+/*
  * oom_score_adj -1000 for the calling process: the OOM killer must not pick
  * the one that relieves the pressure (it needs CAP_SYS_RESOURCE).
  */
