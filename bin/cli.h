@@ -103,6 +103,49 @@ void balloon_size(bool bytes_only, uint64_t bytes, char *buf, size_t size);
 void balloon_print_text(const struct mo_xen_view *v, bool bytes);
 void balloon_print_json(struct json *j, const struct mo_xen_view *v);
 
+/* online and offline (bin/blockreport.c): the blocks named, a report per block. */
+/* REFUSED: a block of a SIZE that failed, and that another block may stand in for. */
+enum outcome { DONE, ALREADY, SKIPPED, REFUSED, FAILED, OUTCOME__MAX };
+
+/* A SIZE on the command line: filled after the blocks named one by one. */
+struct size_target {
+	const char *arg;
+	uint64_t blocks;
+};
+
+struct run {
+	struct control *ctl;
+	struct mo_memory *mem;
+	bool *selected;       /* named, or already taken for a SIZE */
+	struct size_target *sizes;
+	size_t n_sizes;
+	bool dry_run;
+	bool offline;
+	bool force;           /* online: --zone overrides a skip rule */
+	int zone;             /* offline --zone: MO_CHOICE_MOVABLE or _KERNEL; else -1 */
+	bool in_size;         /* filling a SIZE: a failure is REFUSED */
+	struct mo_engine *engine; /* online: what onlines the blocks */
+	enum outcome last;    /* of the block the engine handled last */
+	unsigned short_sizes; /* SIZEs that could not be met */
+	unsigned counts[OUTCOME__MAX];
+	struct json json;
+};
+
+/* Select the blocks named on the command line; SIZEs are kept for later. */
+void run_select(struct run *r, int argc, char **argv, void (*usage)(FILE *));
+/* One line (or JSON object) per block: what was done and why. */
+void run_report(struct run *r, const struct mo_block *b, enum outcome o, const char *action,
+		int err, const char *detail);
+/* A SIZE met by got blocks: say so when it fell short. */
+void run_size_done(struct run *r, const struct size_target *st, uint64_t got);
+unsigned run_reported(const struct run *r);
+int run_exit_code(const struct run *r);
+void run_refuse_read_only(const struct run *r);
+void run_begin(struct run *r);
+void run_end(struct run *r);
+/* --zone: movable, kernel, default, or a zone name as chmem spells it; -EINVAL. */
+int parse_zone(const char *arg);
+
 /* memonline watch's log (bin/watchlog.c): levels as <N> prefixes in the journal. */
 struct watch_log {
 	const char *prog;
