@@ -203,8 +203,8 @@ int mo_block_refresh(struct mo_ctx *ctx, struct mo_block *b);
  * blocks to it (firmware_node, after the node links): before that its
  * group is unknown, and the kernel's auto-movable policy decides a DIMM as
  * a whole.  Scans and mo_block_refresh() report such an offline block with
- * error -EAGAIN and no zones.  0 or -EAGAIN, now: the engine's settle
- * schedule (mo_engine_new) waits for the links.
+ * error -EAGAIN and no zones.  0 or -EAGAIN, now: the onlining engine's
+ * settle schedule (below) waits for the links.
  */
 int mo_block_check_settled(struct mo_ctx *ctx, struct mo_block *b);
 /* The node a block belongs to, from its nodeY link; -ENOENT when it has none yet. */
@@ -534,8 +534,8 @@ int mo_block_set_state(struct mo_ctx *ctx, struct mo_block *b, enum mo_online_ty
 /*
  * Online one offline block by policy: mo_policy_decide(), then (unless
  * dry_run or the decision is skip) mo_block_set_state(), then account the
- * block in *u so the next decision sees it.  Every onliner (online, target
- * --wait, watch) goes through here, so they cannot drift apart.
+ * block in *u so the next decision sees it.  The onlining engine (below)
+ * goes through here for every onliner, so they cannot drift apart.
  * Returns 0 (onlined, or skipped: see d->skip), -EAGAIN when the block is
  * not linked to its node yet (d->unsettled: try again), -EALREADY when another agent
  * onlined it first, or the error of mo_block_set_state().  *d is always set.
