@@ -652,7 +652,8 @@ void mo_engine_reconcile(struct mo_engine *e, const struct mo_memory *mem, unsig
 		bool fresh = false;
 		struct mo_slot *s;
 
-		if (mo_block_read_ino(e->ctx, b->id, &ino) == -ENOENT)
+		/* Learning, the caller's scan stands; mo_engine_add() reads the inode. */
+		if (!(flags & MO_ENGINE_LEARN) && mo_block_read_ino(e->ctx, b->id, &ino) == -ENOENT)
 			continue; /* gone since the scan */
 		s = mo_blocktable_find(&e->t, b->id);
 		if (s && s->ino && ino && s->ino != ino) {
@@ -670,7 +671,8 @@ void mo_engine_reconcile(struct mo_engine *e, const struct mo_memory *mem, unsig
 			if (!(flags & MO_ENGINE_COLDPLUG))
 				s->flags |= MO_SLOT_ADDED;
 		}
-		s->ino = ino;
+		if (ino)
+			s->ino = ino;
 		s->gen = e->gen;
 		set_state_flags(s, b);
 		set_source_flags(s, b);
