@@ -257,6 +257,15 @@ static void rig_down(struct rig *g)
 	free(g->log.r);
 }
 
+/* The daemon after its coldplug, on a new tree of 8 online blocks and conf. */
+static void daemon_up(struct rig *g, const char *auto_online, const char *conf)
+{
+	fixture(auto_online);
+	blocks(0, 7, "online\n");
+	rig_up(g, conf, false);
+	mo_engine_scan(g->e, MO_ENGINE_COLDPLUG);
+}
+
 /* Events as the daemon receives them, from a replay. */
 static void replay(struct rig *g, const char *lines)
 {
@@ -317,10 +326,7 @@ static void test_retry_then_give_up(void)
 		const struct record *f;
 		struct rig g;
 
-		fixture("offline\n");
-		blocks(0, 7, "online\n");
-		rig_up(&g, "zone movable\n", false);
-		mo_engine_scan(g.e, MO_ENGINE_COLDPLUG);
+		daemon_up(&g, "offline\n", "zone movable\n");
 		blocks(8, 8, "offline\n");
 		fault(8, cases[i].fault); /* forever */
 		replay(&g, "add /devices/system/memory/memory8\n");
@@ -347,10 +353,7 @@ static void test_retry_then_online(void)
 	const struct record *o;
 	struct rig g;
 
-	fixture("offline\n");
-	blocks(0, 7, "online\n");
-	rig_up(&g, "zone movable\n", false);
-	mo_engine_scan(g.e, MO_ENGINE_COLDPLUG);
+	daemon_up(&g, "offline\n", "zone movable\n");
 	blocks(8, 8, "offline\n");
 	fault(8, "EBUSY 2");
 	replay(&g, "add /devices/system/memory/memory8\n");
@@ -367,10 +370,7 @@ static void test_settle(void)
 	const struct record *f, *o;
 	struct rig g;
 
-	fixture("offline\n");
-	blocks(0, 7, "online\n");
-	rig_up(&g, "zone movable\n", false);
-	mo_engine_scan(g.e, MO_ENGINE_COLDPLUG);
+	daemon_up(&g, "offline\n", "zone movable\n");
 	block(8, "offline\n", "Normal Movable\n", -1);
 	replay(&g, "add /devices/system/memory/memory8\n");
 	is_int(count(&g.log, MO_OUTCOME_RETRY), 11, "unlinked: eleven settle tries");
@@ -382,10 +382,7 @@ static void test_settle(void)
 	rig_down(&g);
 
 	/* The link comes during the waits: onlined, and a higher block waited behind it. */
-	fixture("offline\n");
-	blocks(0, 7, "online\n");
-	rig_up(&g, "zone movable\n", false);
-	mo_engine_scan(g.e, MO_ENGINE_COLDPLUG);
+	daemon_up(&g, "offline\n", "zone movable\n");
 	block(8, "offline\n", "Normal Movable\n", -1);
 	blocks(9, 9, "offline\n");
 	mo_engine_add(g.e, 8);
@@ -408,12 +405,9 @@ static void test_enobufs_rescan(void)
 {
 	struct rig g;
 
-	fixture("offline\n");
-	blocks(0, 7, "online\n");
+	daemon_up(&g, "offline\n", "zone movable\n");
 	blocks(8, 8, "offline\n");
-	rig_up(&g, "zone movable\n", false);
-	mo_engine_scan(g.e, MO_ENGINE_COLDPLUG);
-	mo_engine_drain(g.e);
+	replay(&g, "add /devices/system/memory/memory8\n");
 	put("offline\n", "%s/memory8/state", mem_dir); /* offlined by the admin */
 	blocks(16, 17, "offline\n");
 	g.log.n = 0;
@@ -431,12 +425,9 @@ static void test_new_inode(void)
 {
 	struct rig g;
 
-	fixture("offline\n");
-	blocks(0, 7, "online\n");
+	daemon_up(&g, "offline\n", "zone movable\n");
 	blocks(8, 8, "offline\n");
-	rig_up(&g, "zone movable\n", false);
-	mo_engine_scan(g.e, MO_ENGINE_COLDPLUG);
-	mo_engine_drain(g.e);
+	replay(&g, "add /devices/system/memory/memory8\n");
 	put("offline\n", "%s/memory8/state", mem_dir);
 	mo_engine_lost(g.e);
 	mo_engine_drain(g.e);
@@ -459,10 +450,7 @@ static void test_correction(void)
 	const struct record *m;
 	struct rig g;
 
-	fixture("online\n");
-	blocks(0, 7, "online\n");
-	rig_up(&g, "auto-online correct\nzone movable\n", false);
-	mo_engine_scan(g.e, MO_ENGINE_COLDPLUG);
+	daemon_up(&g, "online\n", "auto-online correct\nzone movable\n");
 	ok(last(&g.log, MO_OUTCOME_OWNER) &&
 	   last(&g.log, MO_OUTCOME_OWNER)->kind == MO_OUTCOME_OWNER,
 	   "the kernel onlines: said once");
