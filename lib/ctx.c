@@ -356,6 +356,168 @@ int mo_memory_fd(const struct mo_ctx *ctx)
 	return c->memory_fd >= 0 ? c->memory_fd : -errno;
 }
 
+/* How a walk without openat2 treats a link or ".." met below its directory. */
+enum walk_mode {
+	WALK_NO_LINKS, /* either: EXDEV */
+	WALK_BENEATH,  /* followed while they stay beneath it, as RESOLVE_BENEATH does */
+};
+
+/*
+ * The directories a walk holds open, so that ".." goes back to the very one
+ * it came from rather than to what ".." names by then (a directory renamed
+ * out of the tree would take ".." out with it); and the links one lookup may
+ * follow (MAXSYMLINKS, include/linux/namei.h).
+ */
+#define WALK_DEPTH 64
+#define WALK_LINKS 40
+
+/*
+ * name in dir, whose open failed with err, as a link: its target in buf, or
+ * -1 and errno err when it is none (or went away), ENOENT for an empty one
+ * (as the kernel's lookup says) and ENAMETOOLONG for one that does not fit.
+ */
+static ssize_t walk_readlink(int dir, const char *name, int err, char *buf, size_t size)
+{
+	ssize_t n = readlinkat(dir, name, buf, size);
+
+	if (n <= 0 || (size_t)n == size) {
+		errno = n < 0 ? err : n ? ENAMETOOLONG : ENOENT;
+		return -1;
+	}
+	buf[n] = '\0';
+	return n;
+}
+
+/*
+ * openat2's resolution without it, one component at a time and none of
+ * them followed by the kernel (O_NOFOLLOW): the walk itself decides, by
+ * mode, what a link or ".." may do, so a tree's links never reach past
+ * dirfd.  A link's target is read and walked in place of its name; an
+ * absolute one, or an absolute path, is refused (EXDEV).
+ */
+static int walk_open(int dirfd, const char *path, int flags, enum walk_mode mode)
+{
+	char buf[PATH_MAX], target[PATH_MAX], *name, *rest = buf;
+	int stack[WALK_DEPTH], depth = 0, links = 0, fd = -1, e;
+
+	if (!*path) {
+		errno = ENOENT;
+		return -1;
+	}
+	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if (mode == WALK_BENEATH && *path == '/') {
+		errno = EXDEV;
+		return -1;
+	}
+	for (;;) {
+		int dir = depth ? stack[depth - 1] : dirfd, fl = flags | O_NOFOLLOW;
+		bool slash, last;
+		ssize_t n;
+
+		rest += strspn(rest, "/");
+		name = rest;
+		rest += strcspn(rest, "/");
+		slash = *rest == '/';
+		if (slash)
+			*rest++ = '\0';
+		last = !rest[strspn(rest, "/")];
+		if (!*name) /* "/" alone, below the root */
+			name = ".";
+		if (!strcmp(name, "..")) {
+			if (mode == WALK_NO_LINKS || !depth) {
+				errno = EXDEV;
+				break;
+			}
+			close(stack[--depth]);
+			name = ".";
+			dir = depth ? stack[depth - 1] : dirfd;
+		}
+		if (!last && !strcmp(name, "."))
+			continue;
+		if (!last || slash)
+			fl = last ? fl | O_DIRECTORY
+				  : O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+		fd = openat(dir, name, fl);
+		if (fd >= 0 && (fl & O_PATH) && !(fl & O_DIRECTORY)) {
+			/* O_PATH | O_NOFOLLOW opens a link itself: see what it is. */
+			struct stat st;
+
+			if (fstat(fd, &st) == 0 && S_ISLNK(st.st_mode)) {
+				close(fd);
+				fd = -1;
+				errno = ELOOP;
+			}
+		}
+		if (fd >= 0) {
+			if (last)
+				break;
+			if (depth == WALK_DEPTH) {
+				close(fd);
+				fd = -1;
+				errno = ENAMETOOLONG;
+				break;
+			}
+			stack[depth++] = fd;
+			fd = -1; /* what a failure further on returns */
+			continue;
+		}
+		/* A link fails O_NOFOLLOW with ELOOP, O_DIRECTORY with ENOTDIR. */
+		if (errno != ELOOP && errno != ENOTDIR)
+			break;
+		n = walk_readlink(dir, name, errno, target, sizeof(target));
+		if (n < 0)
+			break;
+		if (mode == WALK_NO_LINKS || *target == '/') {
+			errno = EXDEV;
+			break;
+		}
+		if (++links > WALK_LINKS) {
+			errno = ELOOP;
+			break;
+		}
+		/* The target, then what followed the link (a trailing "/" too). */
+		if (slash && snprintf(target + n, sizeof(target) - n, "/%s", rest) >=
+				     (int)sizeof(target) - n) {
+			errno = ENAMETOOLONG;
+			break;
+		}
+		memcpy(buf, target, strlen(target) + 1);
+		rest = buf;
+	}
+	e = errno;
+	while (depth)
+		close(stack[--depth]);
+	errno = e;
+	return fd;
+}
+
+/*
+ * openat2, again when it says EAGAIN: a rename raced a "..", which it then
+ * cannot vouch for, and it asks for a retry (openat2(2)).
+ */
+static int openat2_retry(int dirfd, const char *path, const struct open_how *how)
+{
+	int fd, tries = 0;
+
+	do
+		fd = syscall(SYS_openat2, dirfd, path, how, sizeof(*how));
+	while (fd < 0 && errno == EAGAIN && ++tries < 8);
+	return fd;
+}
+
+/*
+ * openat2 failed with err because the kernel has none (before 5.6: ENOSYS)
+ * or a container's seccomp filter written before it refuses it (Docker's
+ * answered EPERM before 20.10).  A real EPERM comes back from the walk too.
+ */
+static bool openat2_missing(int err)
+{
+	return err == ENOSYS || err == EPERM;
+}
+
 int mo_open_beneath(int dirfd, const char *path, int flags)
 {
 	struct open_how how = {
@@ -368,13 +530,14 @@ int mo_open_beneath(int dirfd, const char *path, int flags)
 	/*
 	 * A captured tree is data, and data may lie: a symlink in it must not
 	 * lead a read, let alone a write, out of the tree (into the host's
-	 * own /sys, say).  openat2 (Linux 5.6) refuses that with EXDEV.
+	 * own /sys, say).  openat2 (Linux 5.6) refuses that with EXDEV.  Yet
+	 * sysfs's own relative links are followed: bus/acpi/devices/X and
+	 * class/dmi/id lead into devices/.
 	 */
-	fd = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
-	if (fd >= 0 || errno != ENOSYS)
+	fd = openat2_retry(dirfd, path, &how);
+	if (fd >= 0 || !openat2_missing(errno))
 		return fd;
-	/* Older kernels: at least never follow a symlink for the last step. */
-	return openat(dirfd, path, how.flags | O_NOFOLLOW);
+	return walk_open(dirfd, path, how.flags, WALK_BENEATH);
 }
 
 /*
@@ -386,39 +549,11 @@ int mo_open_beneath(int dirfd, const char *path, int flags)
 static int open_in_root_fallback(int rootfd, const char *path, int flags)
 {
 	struct stat root, st;
-	char buf[PATH_MAX], *name, *next;
-	int dir = rootfd, fd, e;
 
 	if (fstat(rootfd, &st) == 0 && stat("/", &root) == 0 && st.st_dev == root.st_dev &&
 	    st.st_ino == root.st_ino)
 		return openat(rootfd, path, flags);
-	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	for (name = buf;; name = next) {
-		next = strchr(name, '/');
-		if (next)
-			*next++ = '\0';
-		if (!strcmp(name, "..") ||
-		    (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))) {
-			fd = -1;
-			errno = EXDEV;
-		} else {
-			/* O_NOFOLLOW: a link swapped in since fstatat fails, unfollowed. */
-			fd = openat(dir, name,
-				    next ? O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC
-					 : flags | O_NOFOLLOW);
-		}
-		if (dir != rootfd) {
-			e = errno;
-			close(dir);
-			errno = e;
-		}
-		if (fd < 0 || !next)
-			return fd;
-		dir = fd;
-	}
+	return walk_open(rootfd, path, flags, WALK_NO_LINKS);
 }
 
 int mo_open_in_root(int rootfd, const char *path, int flags)
@@ -427,20 +562,16 @@ int mo_open_in_root(int rootfd, const char *path, int flags)
 		.flags = flags | O_CLOEXEC | (flags & O_PATH ? 0 : O_NOCTTY),
 		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
 	};
-	int fd, tries = 0;
+	int fd;
 
 	/*
 	 * A root filesystem's links mean what they mean on its own machine: an
 	 * absolute one starts at the root, as in a chroot, and ".." stops at it,
 	 * so /etc's link into /usr/lib is read and a tree's never reaches the
-	 * host.  A magic link (procfs) could still jump out: ELOOP.  EAGAIN: a
-	 * rename raced a "..", which openat2 then cannot vouch for; it asks for
-	 * a retry (openat2(2)).
+	 * host.  A magic link (procfs) could still jump out: ELOOP.
 	 */
-	do
-		fd = syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
-	while (fd < 0 && errno == EAGAIN && ++tries < 8);
-	if (fd >= 0 || errno != ENOSYS)
+	fd = openat2_retry(rootfd, path, &how);
+	if (fd >= 0 || !openat2_missing(errno))
 		return fd;
 	return open_in_root_fallback(rootfd, path, how.flags);
 }

@@ -56,7 +56,11 @@ void mo_refused_note(struct mo_refused *r, const struct mo_ctx *ctx, int err, co
 /* A symlink to /dev/null: systemd's and udev's way to mask a file. */
 bool mo_is_mask(int dirfd, const char *path);
 
-/* openat that never resolves outside dirfd (-1 and errno EXDEV if it would). */
+/*
+ * openat that never resolves outside dirfd: relative links that stay beneath
+ * it are followed (sysfs's own), and -1 and errno EXDEV for any that would
+ * leave, an absolute link or path, or ".." above dirfd; with openat2 or not.
+ */
 int mo_open_beneath(int dirfd, const char *path, int flags);
 /*
  * openat resolving path as if rootfd were "/", for the files of a root

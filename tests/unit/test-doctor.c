@@ -183,8 +183,11 @@ static void test_run_in_root(void)
 	tree_free(&t);
 }
 
-/* A kernel before openat2 (Linux 5.6), when asked: the fallback's turn. */
-static bool no_openat2;
+/*
+ * A kernel before openat2 (Linux 5.6) when ENOSYS, a container's seccomp
+ * filter written before it when EPERM: the fallback's turn.
+ */
+static int no_openat2;
 
 long syscall(long nr, ...)
 {
@@ -193,7 +196,7 @@ long syscall(long nr, ...)
 	long a[6];
 
 	if (nr == SYS_openat2 && no_openat2) {
-		errno = ENOSYS;
+		errno = no_openat2;
 		return -1;
 	}
 	if (!real && !(real = (long (*)(long, ...))dlsym(RTLD_NEXT, "syscall")))
@@ -222,7 +225,7 @@ static void test_links_without_openat2(void)
 	tree_link(&t, "etc/udev/rules.d/80-seed.rules", "/usr/share/seed/80-seed.rules");
 	tree_link(&t, "lib", "usr/lib");
 	tree_link(&t, "etc/udev/rules.d/85-memonline.rules", "/dev/null");
-	no_openat2 = true;
+	no_openat2 = ENOSYS;
 	f = gather(&t, &fc);
 	is_int(f->n_rules, 1, "only the rule in a real directory is read");
 	ok(f->n_rules == 1 && !strcmp(f->rules[0].name, "40-redhat.rules"), "that one");
@@ -243,7 +246,101 @@ static void test_links_without_openat2(void)
 	if (fd >= 0)
 		close(fd);
 	close(root);
-	no_openat2 = false;
+	no_openat2 = 0;
+	tree_free(&t);
+}
+
+/*
+ * Beneath sysfs, with openat2 and without (walked by memonline itself), the
+ * same answers: sysfs's own relative links are followed, and nothing leads
+ * out of the tree, not even halfway along a path.
+ */
+static void test_beneath_without_openat2(void)
+{
+	static const struct {
+		const char *path, *value; /* NULL: refused with err */
+		int err;
+		const char *what;
+	} cases[] = {
+		{ "devices/system/memory/memory0/state", "online", 0, "a plain path" },
+		{ "devices/system/node/node0/memory0/state", "online", 0,
+		  "through a node's link to its block" },
+		{ "bus/acpi/devices/PNP0C80:00/status", "15", 0,
+		  "through an ACPI device's link, three levels up and down" },
+		{ "class/dmi/id/sys_vendor", "QEMU", 0, "through a link to a link" },
+		{ "devices/../devices/system/memory/memory0/state", "online", 0,
+		  "\"..\" that stays beneath" },
+		{ "devices/system/memory/memory0/state/", NULL, ENOTDIR,
+		  "a file is no directory" },
+		{ "class/up/secret", NULL, EXDEV, "a link climbing out, halfway along" },
+		{ "class/abs/secret", NULL, EXDEV, "an absolute link, halfway along" },
+		{ "class/last", NULL, EXDEV, "a link climbing out, last" },
+		{ "../secret", NULL, EXDEV, "\"..\" out of the tree" },
+		{ "devices/../../secret", NULL, EXDEV, "\"..\" out, further along" },
+		{ "/etc/hostname", NULL, EXDEV, "an absolute path" },
+		{ "loop/state", NULL, ELOOP, "a loop of links" },
+		{ "devices/system/memory/memory9/state", NULL, ENOENT, "a name not there" },
+	};
+	static const int refusals[] = { 0, ENOSYS, EPERM };
+	char path[512], buf[64];
+	struct tree t;
+	int sys, fd;
+
+	tree_new(&t);
+	tree_put(&t, "secret", "host\n");
+	tree_put(&t, MEM "memory0/state", "online\n");
+	tree_link(&t, "sys/devices/system/node/node0/memory0", "../../memory/memory0");
+	tree_put(&t, "sys/devices/LNXSYSTM:00/PNP0C80:00/status", "15\n");
+	tree_link(&t, "sys/bus/acpi/devices/PNP0C80:00",
+		  "../../../devices/LNXSYSTM:00/PNP0C80:00");
+	tree_put(&t, "sys/devices/virtual/dmi/id/sys_vendor", "QEMU\n");
+	tree_link(&t, "sys/class/dmi", "dmi-link");
+	tree_link(&t, "sys/class/dmi-link", "../devices/virtual/dmi");
+	tree_link(&t, "sys/class/up", "../..");
+	tree_link(&t, "sys/class/abs", t.dir);
+	tree_link(&t, "sys/class/last", "../../secret");
+	tree_link(&t, "sys/loop", "loop");
+	snprintf(path, sizeof(path), "%s/sys", t.dir);
+	sys = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	for (size_t r = 0; r < ARRAY_SIZE(refusals); r++) {
+		const char *how = r ? strerrorname_np(refusals[r]) : "there";
+
+		no_openat2 = refusals[r];
+		for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+			ssize_t n = mo_read_attr(sys, cases[i].path, buf, sizeof(buf));
+
+			if (cases[i].value)
+				ok(n > 0 && !strcmp(buf, cases[i].value),
+				   "%s: %s (openat2: %s)", cases[i].what, cases[i].path, how);
+			else
+				is_int(n, -cases[i].err, "%s refused: %s (openat2: %s)",
+				       cases[i].what, cases[i].path, how);
+		}
+		/* O_PATH opens a link itself: beneath, it is followed all the same. */
+		is_int(mo_access_beneath(sys, "devices/system/node/node0/memory0"), 0,
+		       "a node's link to its block is there (openat2: %s)", how);
+		is_int(mo_access_beneath(sys, "class/last"), -EXDEV,
+		       "a link out is not (openat2: %s)", how);
+		fd = mo_open_beneath(sys, "devices/system/node/node0/memory0",
+				     O_RDONLY | O_DIRECTORY);
+		ok(fd >= 0 && mo_write_attr(fd, "state", "offline") == 0 &&
+			   mo_read_attr(sys, "devices/system/memory/memory0/state", buf,
+					sizeof(buf)) > 0 && !strcmp(buf, "offline"),
+		   "a state written through a node's link (openat2: %s)", how);
+		if (fd >= 0)
+			close(fd);
+		is_int(mo_write_attr(sys, "class/up/secret", "x"), -EXDEV,
+		       "no write out of the tree (openat2: %s)", how);
+		tree_put(&t, MEM "memory0/state", "online\n");
+	}
+	no_openat2 = 0;
+	snprintf(path, sizeof(path), "%s/secret", t.dir);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	ok(fd >= 0 && read(fd, buf, sizeof(buf)) == 5 && !memcmp(buf, "host\n", 5),
+	   "what lies outside is as it was");
+	if (fd >= 0)
+		close(fd);
+	close(sys);
 	tree_free(&t);
 }
 
@@ -254,5 +351,6 @@ int main(void)
 	test_links_in_root();
 	test_run_in_root();
 	test_links_without_openat2();
+	test_beneath_without_openat2();
 	return tap_done();
 }
