@@ -20,6 +20,17 @@ setup() {
 	assert_equal "$(writes)" "memory9 online_movable"
 }
 
+@test "a block directory that is a symlink out of the tree is neither read nor written" {
+	mkroot 0-7:online 8-9:offline
+	mv "$MEM/memory8" "$OUTSIDE/memory8"
+	ln -s "$OUTSIDE/memory8" "$MEM/memory8"
+	run -64 mo online --all
+	assert_line "memory8: failed: Invalid cross-device link (its state could not be read)"
+	assert_line "memory9: online Movable"
+	assert_equal "$(cat "$OUTSIDE/memory8/state")" offline
+	assert_equal "$(writes)" "memory9 online_movable"
+}
+
 @test "a relative symlink climbing out of the tree is refused too" {
 	mkroot 0-7:online 8:offline
 	rm "$MEM/memory8/state"
