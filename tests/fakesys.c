@@ -16,6 +16,8 @@
  *   vanish    the block is removed just before our write lands
  *   hang      the write blocks until a signal arrives, then fails with EINTR
  *             (what offlining does when it cannot migrate pages)
+ * $FAKESYS_OPENAT2=ENOSYS or EPERM fails every openat2 so, as a kernel
+ * before 5.6 does, or a container's seccomp filter written before it.
  * Every accepted write is appended to $FAKESYS_LOG as "memoryN WORD".
  * $FAKESYS_INPLACE rewrites values in place (one writer only: see put()).
  * $FAKESYS_CHANGE_US makes each accepted state change take that many
@@ -165,11 +167,16 @@ int __open64_2(const char *path, int flags) __attribute__((alias("__open_2")));
 /* glibc has no openat2() wrapper: memonline calls it through syscall(). */
 long syscall(long nr, ...)
 {
+	const char *refuse;
 	long a[6];
 	va_list ap;
 	long r;
 
 	init();
+	if (nr == SYS_openat2 && (refuse = getenv("FAKESYS_OPENAT2")) && *refuse) {
+		errno = !strcmp(refuse, "EPERM") ? EPERM : ENOSYS;
+		return -1;
+	}
 	va_start(ap, nr);
 	for (int i = 0; i < 6; i++)
 		a[i] = va_arg(ap, long);
