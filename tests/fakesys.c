@@ -146,7 +146,7 @@ int open64(const char *path, int flags, ...) __attribute__((alias("open")));
 
 /*
  * _FORTIFY_SOURCE (the packages' hardening) turns an open() or openat()
- * whose flags are not constant into these: lib/ctx.c's fallback for a
+ * whose flags are not constant into these: lib/beneath.c's fallback for a
  * kernel without openat2, which valgrind 3.19 also lacks.
  */
 int __openat_2(int dirfd, const char *path, int flags);
