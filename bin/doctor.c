@@ -292,13 +292,6 @@ static void check_offline(const struct mo_doctor_facts *f, struct check *c)
 	    f->n_rules ? "" : "; and install memonline's udev rule so new memory comes online");
 }
 
-static long long ratio_of(uint64_t movable, uint64_t kernel)
-{
-	if (!kernel)
-		return movable ? -2 : -1; /* -2: movable with no kernel memory at all */
-	return (long long)(((unsigned __int128)movable * 100 + kernel / 2) / kernel);
-}
-
 static void check_ratio(const struct mo_doctor_facts *f, struct check *c)
 {
 	unsigned budget = mo_policy_ratio(f->policy);
@@ -311,21 +304,21 @@ static void check_ratio(const struct mo_doctor_facts *f, struct check *c)
 		return;
 	}
 	mo_usage_from_memory(f->mem, &u);
-	worst = ratio_of(u.movable, u.kernel);
-	/* Kernel allocations of a node fall back to others, but slowly and not all. */
-	for (int n = 0; mo_policy_numa_aware(f->policy) && n < MO_MAX_NODES; n++) {
-		long long r = ratio_of(u.node_movable[n], u.node_kernel[n]);
-
-		if (r >= 0 && r > worst) {
-			worst = r;
-			worst_node = n;
-		}
-	}
-	if (worst == -2) {
+	if (!u.kernel && u.movable) {
 		set(c, CHECK_PROBLEM, "only movable memory is online: the kernel has no zone to "
 		    "allocate from");
 		fix(c, "online memory into a kernel zone: memonline online --zone kernel SIZE");
 		return;
+	}
+	worst = mo_ratio_percent(u.movable, u.kernel);
+	/* Kernel allocations of a node fall back to others, but slowly and not all. */
+	for (int n = 0; mo_policy_numa_aware(f->policy) && n < MO_MAX_NODES; n++) {
+		long long r = mo_ratio_percent(u.node_movable[n], u.node_kernel[n]);
+
+		if (r > worst) {
+			worst = r;
+			worst_node = n;
+		}
 	}
 	if (worst < 0) {
 		set(c, CHECK_OK, "no movable memory");

@@ -30,13 +30,6 @@ static void label_value(const char *s)
 	putchar('"');
 }
 
-static const char *zone_label(const struct mo_block *b)
-{
-	if (!b->have_zones)
-		return "unknown"; /* no valid_zones: no MEMORY_HOTREMOVE */
-	return b->zone < 0 ? "none" : mo_zone_name(b->zone); /* none: spans zones */
-}
-
 static const char *state_label(enum mo_state s)
 {
 	switch (s) {
@@ -69,7 +62,7 @@ static size_t tally(const struct mo_memory *mem, struct row *rows, size_t max)
 		const char *state = state_label(b->state);
 		const char *zone = b->state == MO_STATE_ONLINE ||
 						   b->state == MO_STATE_GOING_OFFLINE ?
-					   zone_label(b) : NULL;
+					   mo_block_zone_name(b) : NULL;
 		size_t k;
 
 		for (k = 0; k < n; k++)

@@ -7,78 +7,18 @@
 #include "cli.h"
 #include "scols.h"
 
-/* Rows of the zone table: the kernel's zones, then two of our own. */
-enum { ZONE_ROW_SPANS = MO_ZONE__MAX, ZONE_ROW_UNKNOWN, ZONE_ROWS };
-
-struct tally {
-	uint64_t n;
-	uint64_t bytes;
-};
-
-struct node_tally {
-	struct tally kernel, movable, offline;
-};
-
+/* The tally, and the usage the ratio and zone auto are counted on. */
 struct summary {
-	struct tally online, offline, going_offline, bad;
-	struct tally zone[ZONE_ROWS];
-	struct node_tally node[MO_MAX_NODES + 1]; /* last: blocks without a node */
+	struct mo_tally t;
 	struct mo_usage usage;
 	struct mo_usage budget; /* what zone auto decides on (mo_usage_read) */
-	bool have_nodes;
 };
-
-static void add(struct tally *t, uint64_t bytes)
-{
-	t->n++;
-	t->bytes += bytes;
-}
 
 static void summarize(struct mo_ctx *ctx, const struct mo_memory *mem, struct summary *s)
 {
-	uint64_t bs = mem->block_size;
-
-	memset(s, 0, sizeof(*s));
+	mo_memory_tally(mem, &s->t);
 	mo_usage_from_memory(mem, &s->usage);
 	mo_usage_read(ctx, mem, &s->budget);
-	for (size_t i = 0; i < mem->n_blocks; i++) {
-		const struct mo_block *b = &mem->blocks[i];
-		int node = b->node >= 0 && b->node < MO_MAX_NODES ? b->node : MO_MAX_NODES;
-		struct node_tally *nt = &s->node[node];
-
-		if (b->node >= 0)
-			s->have_nodes = true;
-		switch (b->state) {
-		case MO_STATE_ONLINE:
-		case MO_STATE_GOING_OFFLINE:
-			add(b->state == MO_STATE_ONLINE ? &s->online : &s->going_offline, bs);
-			if (!b->have_zones)
-				add(&s->zone[ZONE_ROW_UNKNOWN], bs);
-			else if (b->zone < 0)
-				add(&s->zone[ZONE_ROW_SPANS], bs);
-			else
-				add(&s->zone[b->zone], bs);
-			add(b->have_zones && b->zone == MO_ZONE_MOVABLE ? &nt->movable : &nt->kernel,
-			    bs);
-			break;
-		case MO_STATE_OFFLINE:
-			add(&s->offline, bs);
-			add(&nt->offline, bs);
-			break;
-		default:
-			add(&s->bad, bs);
-			break;
-		}
-	}
-}
-
-static const char *zone_row_name(int row)
-{
-	if (row == ZONE_ROW_SPANS)
-		return "none"; /* the block spans zones or nodes */
-	if (row == ZONE_ROW_UNKNOWN)
-		return "unknown"; /* no valid_zones: kernel without MEMORY_HOTREMOVE */
-	return mo_zone_name(row);
 }
 
 /* Who onlines memory the kernel adds from now on, in words. */
@@ -99,14 +39,6 @@ static const char *new_memory_owner(const struct mo_owner_info *o)
 	}
 }
 
-/* movable as a percentage of kernel memory, -1 when there is no kernel memory. */
-static long long ratio_percent(uint64_t movable, uint64_t kernel)
-{
-	if (!kernel)
-		return -1;
-	return (long long)(((unsigned __int128)movable * 100 + kernel / 2) / kernel);
-}
-
 /*
  * zone auto is the kernel's auto-movable policy, computed by memonline: the
  * budget of memory outside any group, for the system (node -1) and each node.
@@ -116,8 +48,8 @@ static long long ratio_percent(uint64_t movable, uint64_t kernel)
 static bool budget_of(const struct summary *s, const struct mo_policy *p, int node,
 		      struct mo_budget *b, uint64_t *left)
 {
-	if (node >= 0 && (node >= MO_MAX_NODES || (!s->node[node].kernel.n &&
-						  !s->node[node].movable.n)))
+	if (node >= 0 && (node >= MO_MAX_NODES || (!s->t.node[node].kernel.n &&
+						  !s->t.node[node].movable.n)))
 		return false;
 	if (mo_policy_budget(p, &s->budget, node, b) < 0)
 		return false;
@@ -296,7 +228,7 @@ static void print_json(const struct mo_memory *mem, const struct summary *s,
 		       const struct mo_policy *p, const struct extras *x)
 {
 	const struct mo_hotplug_params *hp = &mem->params;
-	long long ratio = ratio_percent(s->usage.movable, s->usage.kernel);
+	long long ratio = mo_ratio_percent(s->usage.movable, s->usage.kernel);
 	struct json j;
 
 	json_begin(&j, stdout);
@@ -336,15 +268,15 @@ static void print_json(const struct mo_memory *mem, const struct summary *s,
 
 	json_object(&j, "blocks");
 	json_u64(&j, "total", mem->n_blocks);
-	json_u64(&j, "online", s->online.n);
-	json_u64(&j, "offline", s->offline.n);
-	json_u64(&j, "going_offline", s->going_offline.n);
-	json_u64(&j, "unreadable", s->bad.n);
+	json_u64(&j, "online", s->t.online.n);
+	json_u64(&j, "offline", s->t.offline.n);
+	json_u64(&j, "going_offline", s->t.going_offline.n);
+	json_u64(&j, "unreadable", s->t.unreadable.n);
 	json_close(&j, '}');
 	json_object(&j, "bytes");
-	json_u64(&j, "online", s->online.bytes);
-	json_u64(&j, "offline", s->offline.bytes);
-	json_u64(&j, "going_offline", s->going_offline.bytes);
+	json_u64(&j, "online", s->t.online.bytes);
+	json_u64(&j, "offline", s->t.offline.bytes);
+	json_u64(&j, "going_offline", s->t.going_offline.bytes);
 	json_u64(&j, "kernel", s->usage.kernel);
 	json_u64(&j, "movable", s->usage.movable);
 	json_close(&j, '}');
@@ -354,20 +286,20 @@ static void print_json(const struct mo_memory *mem, const struct summary *s,
 		json_null(&j, "movable_ratio_percent");
 
 	json_array(&j, "zones");
-	for (int z = 0; z < ZONE_ROWS; z++) {
-		if (!s->zone[z].n)
+	for (int z = 0; z < MO_ZONE_ROWS; z++) {
+		if (!s->t.zone[z].n)
 			continue;
 		json_object(&j, NULL);
-		json_str(&j, "zone", zone_row_name(z));
-		json_u64(&j, "blocks", s->zone[z].n);
-		json_u64(&j, "bytes", s->zone[z].bytes);
+		json_str(&j, "zone", mo_zone_row_name(z));
+		json_u64(&j, "blocks", s->t.zone[z].n);
+		json_u64(&j, "bytes", s->t.zone[z].bytes);
 		json_close(&j, '}');
 	}
 	json_close(&j, ']');
 
 	json_array(&j, "nodes");
 	for (int n = 0; n <= MO_MAX_NODES; n++) {
-		const struct node_tally *nt = &s->node[n];
+		const struct mo_node_count *nt = &s->t.node[n];
 
 		if (!nt->kernel.n && !nt->movable.n && !nt->offline.n)
 			continue;
@@ -379,7 +311,7 @@ static void print_json(const struct mo_memory *mem, const struct summary *s,
 		json_u64(&j, "kernel", nt->kernel.bytes);
 		json_u64(&j, "movable", nt->movable.bytes);
 		json_u64(&j, "offline", nt->offline.bytes);
-		ratio = ratio_percent(nt->movable.bytes, nt->kernel.bytes);
+		ratio = mo_ratio_percent(nt->movable.bytes, nt->kernel.bytes);
 		if (ratio >= 0)
 			json_int(&j, "movable_ratio_percent", ratio);
 		else
@@ -433,18 +365,18 @@ static void print_zone_table(const struct summary *s)
 	struct libscols_table *tb = new_table(cols, ARRAY_SIZE(cols));
 	char buf[32];
 
-	for (int z = 0; z < ZONE_ROWS; z++) {
+	for (int z = 0; z < MO_ZONE_ROWS; z++) {
 		struct libscols_line *ln;
 
-		if (!s->zone[z].n)
+		if (!s->t.zone[z].n)
 			continue;
 		ln = scols_table_new_line(tb, NULL);
 		if (!ln)
 			errx(EXIT_FAIL, "out of memory");
-		cell(ln, 0, zone_row_name(z));
-		snprintf(buf, sizeof(buf), "%llu", (unsigned long long)s->zone[z].n);
+		cell(ln, 0, mo_zone_row_name(z));
+		snprintf(buf, sizeof(buf), "%llu", (unsigned long long)s->t.zone[z].n);
 		cell(ln, 1, buf);
-		cell_size(ln, 2, s->zone[z].bytes);
+		cell_size(ln, 2, s->t.zone[z].bytes);
 	}
 	scols_print_table(tb);
 	scols_unref_table(tb);
@@ -457,7 +389,7 @@ static void print_node_table(const struct summary *s)
 	char buf[32];
 
 	for (int n = 0; n <= MO_MAX_NODES; n++) {
-		const struct node_tally *nt = &s->node[n];
+		const struct mo_node_count *nt = &s->t.node[n];
 		struct libscols_line *ln;
 		long long ratio;
 
@@ -471,7 +403,7 @@ static void print_node_table(const struct summary *s)
 		cell_size(ln, 1, nt->kernel.bytes);
 		cell_size(ln, 2, nt->movable.bytes);
 		cell_size(ln, 3, nt->offline.bytes);
-		ratio = ratio_percent(nt->movable.bytes, nt->kernel.bytes);
+		ratio = mo_ratio_percent(nt->movable.bytes, nt->kernel.bytes);
 		snprintf(buf, sizeof(buf), "%lld%%", ratio);
 		cell(ln, 4, ratio >= 0 ? buf : "-");
 	}
@@ -483,30 +415,30 @@ static void print_text(const struct mo_memory *mem, const struct summary *s,
 		       const struct mo_policy *p, const struct extras *x)
 {
 	const struct mo_hotplug_params *hp = &mem->params;
-	long long ratio = ratio_percent(s->usage.movable, s->usage.kernel);
+	long long ratio = mo_ratio_percent(s->usage.movable, s->usage.kernel);
 	char a[32], b[32], c[32];
 
 	libscols(); /* the tables end the text: fail, if it must, before its first line */
 	mo_size_human(mem->block_size, a, sizeof(a));
 	printf("Block size:          %s\n", a);
 	printf("Blocks:              %zu (%llu online, %llu offline", mem->n_blocks,
-	       (unsigned long long)s->online.n, (unsigned long long)s->offline.n);
-	if (s->going_offline.n)
-		printf(", %llu going offline", (unsigned long long)s->going_offline.n);
-	if (s->bad.n)
-		printf(", %llu unreadable", (unsigned long long)s->bad.n);
+	       (unsigned long long)s->t.online.n, (unsigned long long)s->t.offline.n);
+	if (s->t.going_offline.n)
+		printf(", %llu going offline", (unsigned long long)s->t.going_offline.n);
+	if (s->t.unreadable.n)
+		printf(", %llu unreadable", (unsigned long long)s->t.unreadable.n);
 	printf(")\n");
 	/* Going-offline memory is in its zone until it is gone: kernel + movable. */
-	mo_size_human(s->online.bytes + s->going_offline.bytes, a, sizeof(a));
+	mo_size_human(s->t.online.bytes + s->t.going_offline.bytes, a, sizeof(a));
 	mo_size_human(s->usage.kernel, b, sizeof(b));
 	mo_size_human(s->usage.movable, c, sizeof(c));
 	printf("Online memory:       %s (kernel %s, movable %s", a, b, c);
-	if (s->going_offline.n) {
-		mo_size_human(s->going_offline.bytes, a, sizeof(a));
+	if (s->t.going_offline.n) {
+		mo_size_human(s->t.going_offline.bytes, a, sizeof(a));
 		printf("; %s of it going offline", a);
 	}
 	printf(")\n");
-	mo_size_human(s->offline.bytes, a, sizeof(a));
+	mo_size_human(s->t.offline.bytes, a, sizeof(a));
 	printf("Offline memory:      %s\n", a);
 	if (ratio >= 0)
 		printf("Movable:kernel:      %lld%% (memonline's budget %u%%)\n", ratio,
@@ -535,7 +467,7 @@ static void print_text(const struct mo_memory *mem, const struct summary *s,
 	drivers_text(x->drivers);
 	printf("\n");
 	print_zone_table(s);
-	if (s->have_nodes) {
+	if (s->t.have_nodes) {
 		printf("\n");
 		print_node_table(s);
 	}

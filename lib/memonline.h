@@ -407,6 +407,36 @@ void mo_usage_add_member(struct mo_usage *u, const struct mo_block *b, uint64_t 
 void mo_usage_add_block(struct mo_usage *u, const struct mo_block *b, bool movable,
 			uint64_t size);
 
+/* ---- Blocks counted by state, zone and node (status) ---------------- */
+
+/*
+ * The row status counts a block in: its zone (enum mo_zone), or one of two
+ * rows of memonline's own, named as mo_block_zone_name() names them.
+ */
+enum { MO_ZONE_ROW_SPANS = MO_ZONE__MAX, MO_ZONE_ROW_UNKNOWN, MO_ZONE_ROWS };
+int mo_block_zone_row(const struct mo_block *b);
+const char *mo_zone_row_name(int row);
+
+struct mo_count {
+	uint64_t n;
+	uint64_t bytes;
+};
+
+/* Going-offline memory is in its zone until it is gone: kernel or movable. */
+struct mo_node_count {
+	struct mo_count kernel, movable, offline;
+};
+
+struct mo_tally {
+	struct mo_count online, offline, going_offline, unreadable;
+	struct mo_count zone[MO_ZONE_ROWS];      /* online and going offline */
+	struct mo_node_count node[MO_MAX_NODES + 1]; /* last: blocks without a node */
+	bool have_nodes;                         /* some block has a node */
+};
+void mo_memory_tally(const struct mo_memory *mem, struct mo_tally *t);
+/* movable as a rounded percentage of kernel memory; -1 without kernel memory. */
+long long mo_ratio_percent(uint64_t movable, uint64_t kernel);
+
 /* ---- The zone policy ------------------------------------------------- */
 
 enum mo_choice {

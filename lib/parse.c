@@ -77,11 +77,25 @@ const char *mo_zone_name(enum mo_zone z)
 	return name_of(zone_names, ARRAY_SIZE(zone_names), z);
 }
 
-const char *mo_block_zone_name(const struct mo_block *b)
+int mo_block_zone_row(const struct mo_block *b)
 {
 	if (!b->have_zones)
+		return MO_ZONE_ROW_UNKNOWN; /* no valid_zones: no MEMORY_HOTREMOVE */
+	return b->zone < 0 ? MO_ZONE_ROW_SPANS : b->zone;
+}
+
+const char *mo_zone_row_name(int row)
+{
+	if (row == MO_ZONE_ROW_SPANS)
+		return "none";
+	if (row == MO_ZONE_ROW_UNKNOWN)
 		return "unknown";
-	return b->zone < 0 ? "none" : mo_zone_name(b->zone);
+	return mo_zone_name(row);
+}
+
+const char *mo_block_zone_name(const struct mo_block *b)
+{
+	return mo_zone_row_name(mo_block_zone_row(b));
 }
 
 const char *mo_online_type_word(enum mo_online_type t)
