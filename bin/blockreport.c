@@ -89,8 +89,8 @@ void run_select(struct run *r, int argc, char **argv, void (*usage)(FILE *))
 	if (!r->sizes)
 		errx(EXIT_FAIL, "out of memory");
 	for (int i = 0; i < argc; i++) {
-		struct target t;
-		int e = parse_target(argv[i], mem->block_size, &t);
+		struct mo_which t;
+		int e = mo_parse_which(argv[i], mem->block_size, &t);
 		size_t hits = 0;
 
 		if (e == -ERANGE)
@@ -98,7 +98,7 @@ void run_select(struct run *r, int argc, char **argv, void (*usage)(FILE *))
 				    argv[i], (unsigned long long)mem->block_size);
 		if (e < 0)
 			usage_error(usage, "'%s' is not a block, range or size", argv[i]);
-		if (t.kind == TARGET_SIZE) {
+		if (t.kind == MO_WHICH_SIZE) {
 			r->sizes[r->n_sizes++] = (struct size_target){
 				.arg = argv[i], .blocks = t.size / mem->block_size,
 			};

@@ -71,14 +71,6 @@ __attribute__((format(printf, 1, 2))) void warnx(const char *fmt, ...);
 __attribute__((format(printf, 2, 3), noreturn)) void errx(int code, const char *fmt, ...);
 __attribute__((noreturn)) void usage_error(void (*usage)(FILE *), const char *fmt, ...);
 
-/* Targets on the command line: memoryN, N, N-M, 0xA-0xB or a SIZE. */
-struct target {
-	enum { TARGET_BLOCKS, TARGET_SIZE } kind;
-	unsigned long first, last; /* blocks, inclusive */
-	uint64_t size;
-};
-int parse_target(const char *arg, uint64_t block_size, struct target *t);
-
 /* A tiny JSON writer for documents that are not one table. */
 struct json {
 	FILE *f;

@@ -2,8 +2,6 @@
 /* memonline: bring hot-added memory online into the zone a policy chooses. */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <inttypes.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -164,66 +162,6 @@ struct mo_doctor_facts *gather_facts(struct control *ctl, const struct mo_policy
 		warnx("and %zu more links out of %s, not followed",
 		      f->refused.n - ARRAY_SIZE(f->refused.path), mo_root_dir(ctl->ctx));
 	return f;
-}
-
-static int parse_block_number(const char *s, unsigned long *ret)
-{
-	uint64_t v;
-
-	if (strncmp(s, "memory", 6) == 0)
-		return mo_parse_block_name(s, ret);
-	if (mo_parse_u64(s, 10, &v) < 0 || v > ULONG_MAX / 2)
-		return -EINVAL;
-	*ret = v;
-	return 0;
-}
-
-static int parse_address(const char *s, uint64_t *ret)
-{
-	if (strncmp(s, "0x", 2) != 0 && strncmp(s, "0X", 2) != 0)
-		return -EINVAL;
-	return mo_parse_u64(s + 2, 16, ret);
-}
-
-int parse_target(const char *arg, uint64_t block_size, struct target *t)
-{
-	const char *dash = strchr(arg, '-');
-	char first[64];
-	uint64_t a, b;
-
-	memset(t, 0, sizeof(*t));
-	if (strlen(arg) >= sizeof(first))
-		return -EINVAL;
-	if (!dash) {
-		if (parse_block_number(arg, &t->first) == 0) {
-			t->kind = TARGET_BLOCKS;
-			t->last = t->first;
-			return 0;
-		}
-		if (mo_parse_size(arg, &t->size) < 0 || t->size == 0)
-			return -EINVAL;
-		if (t->size % block_size)
-			return -ERANGE; /* not a whole number of blocks */
-		t->kind = TARGET_SIZE;
-		return 0;
-	}
-	memcpy(first, arg, dash - arg);
-	first[dash - arg] = '\0';
-	t->kind = TARGET_BLOCKS;
-	/* 0xSTART-0xEND, an address range as lsmem prints it. */
-	if (parse_address(first, &a) == 0) {
-		if (parse_address(dash + 1, &b) < 0 || b < a)
-			return -EINVAL;
-		if (a % block_size || (b + 1) % block_size)
-			return -ERANGE;
-		t->first = a / block_size;
-		t->last = b / block_size;
-		return 0;
-	}
-	if (parse_block_number(first, &t->first) < 0 ||
-	    parse_block_number(dash + 1, &t->last) < 0 || t->last < t->first)
-		return -EINVAL;
-	return 0;
 }
 
 static void __attribute__((noreturn)) usage(FILE *out)

@@ -120,6 +120,17 @@ int mo_parse_block_name(const char *name, unsigned long *ret);
 int mo_parse_devpath(const char *devpath, unsigned long *ret);
 /* "512M", "1G", "1GiB", "4096" (bytes): K M G T P E, 2^10 each; "1GB": 10^9. */
 int mo_parse_size(const char *s, uint64_t *ret);
+/*
+ * A block or a SIZE as the commands take them: memoryN, N, N-M, 0xSTART-0xEND
+ * (an address range, as lsmem prints it), or a SIZE.  -EINVAL for none of
+ * these, -ERANGE for an address range or SIZE that is not whole blocks.
+ */
+struct mo_which {
+	enum { MO_WHICH_BLOCKS, MO_WHICH_SIZE } kind;
+	unsigned long first, last; /* blocks, inclusive */
+	uint64_t size;             /* bytes */
+};
+int mo_parse_which(const char *arg, uint64_t block_size, struct mo_which *ret);
 /* Seconds: "90", "90s", "2m", "1h", at most max; -EINVAL otherwise. */
 int mo_parse_duration(const char *s, uint64_t max, uint64_t *ret);
 /* "128M", "2.9G": one letter, one decimal, as lsmem prints sizes. */

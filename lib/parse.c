@@ -306,6 +306,64 @@ int mo_parse_size(const char *s, uint64_t *ret)
 	return 0;
 }
 
+static int parse_block_number(const char *s, unsigned long *ret)
+{
+	uint64_t v;
+
+	if (strncmp(s, "memory", 6) == 0)
+		return mo_parse_block_name(s, ret);
+	if (mo_parse_u64(s, 10, &v) < 0 || v > ULONG_MAX / 2)
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
+
+static int parse_address(const char *s, uint64_t *ret)
+{
+	if (strncmp(s, "0x", 2) != 0 && strncmp(s, "0X", 2) != 0)
+		return -EINVAL;
+	return mo_parse_u64(s + 2, 16, ret);
+}
+
+int mo_parse_which(const char *arg, uint64_t block_size, struct mo_which *ret)
+{
+	const char *dash = strchr(arg, '-');
+	struct mo_which w = { .kind = MO_WHICH_BLOCKS };
+	char first[64];
+	uint64_t a, b;
+
+	if (strlen(arg) >= sizeof(first))
+		return -EINVAL;
+	if (!dash) {
+		if (parse_block_number(arg, &w.first) == 0) {
+			w.last = w.first;
+		} else {
+			if (mo_parse_size(arg, &w.size) < 0 || w.size == 0)
+				return -EINVAL;
+			if (w.size % block_size)
+				return -ERANGE; /* not a whole number of blocks */
+			w.kind = MO_WHICH_SIZE;
+		}
+	} else {
+		memcpy(first, arg, dash - arg);
+		first[dash - arg] = '\0';
+		/* 0xSTART-0xEND, an address range as lsmem prints it. */
+		if (parse_address(first, &a) == 0) {
+			if (parse_address(dash + 1, &b) < 0 || b < a)
+				return -EINVAL;
+			if (a % block_size || (b + 1) % block_size)
+				return -ERANGE;
+			w.first = a / block_size;
+			w.last = b / block_size;
+		} else if (parse_block_number(first, &w.first) < 0 ||
+			   parse_block_number(dash + 1, &w.last) < 0 || w.last < w.first) {
+			return -EINVAL;
+		}
+	}
+	*ret = w;
+	return 0;
+}
+
 int mo_parse_duration(const char *s, uint64_t max, uint64_t *ret)
 {
 	size_t len = strspn(s, "0123456789");

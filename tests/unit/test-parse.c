@@ -223,6 +223,53 @@ static void test_sizes(void)
 	}
 }
 
+/* What online and offline take: blocks by number, name or address, or a SIZE. */
+static void test_which(void)
+{
+	const uint64_t bs = 128ull << 20;
+	static const struct {
+		const char *in;
+		int ret, kind;
+		unsigned long first, last;
+		uint64_t size;
+	} cases[] = {
+		{ "memory7", 0, MO_WHICH_BLOCKS, 7, 7, 0 },
+		{ "7", 0, MO_WHICH_BLOCKS, 7, 7, 0 },
+		{ "4-9", 0, MO_WHICH_BLOCKS, 4, 9, 0 },
+		{ "memory4-memory9", 0, MO_WHICH_BLOCKS, 4, 9, 0 },
+		{ "0x100000000-0x13fffffff", 0, MO_WHICH_BLOCKS, 32, 39, 0 },
+		{ "0X100000000-0X107ffffff", 0, MO_WHICH_BLOCKS, 32, 32, 0 },
+		{ "1G", 0, MO_WHICH_SIZE, 0, 0, 1ull << 30 },
+		{ "9-4", -EINVAL, 0, 0, 0, 0 },
+		{ "0x200-0x100", -EINVAL, 0, 0, 0, 0 },
+		{ "0x100000000-0x100000fff", -ERANGE, 0, 0, 0, 0 },
+		{ "100M", -ERANGE, 0, 0, 0, 0 },
+		{ "0", 0, MO_WHICH_BLOCKS, 0, 0, 0 },
+		{ "0G", -EINVAL, 0, 0, 0, 0 },
+		{ "memoryX", -EINVAL, 0, 0, 0, 0 },
+		{ "", -EINVAL, 0, 0, 0, 0 },
+		{ "1-2-3", -EINVAL, 0, 0, 0, 0 },
+		{ "1111111111111111111111111111111111111111111111111111111111111111-2",
+		  -EINVAL, 0, 0, 0, 0 },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct mo_which w = { .first = 99, .last = 99 };
+		int r = mo_parse_which(cases[i].in, bs, &w);
+
+		is_int(r, cases[i].ret, "which '%s'", cases[i].in);
+		if (r < 0) {
+			is_u64(w.first, 99, "which '%s': nothing written on failure",
+			       cases[i].in);
+			continue;
+		}
+		is_int(w.kind, cases[i].kind, "which '%s': kind", cases[i].in);
+		is_u64(w.first, cases[i].first, "which '%s': first", cases[i].in);
+		is_u64(w.last, cases[i].last, "which '%s': last", cases[i].in);
+		is_u64(w.size, cases[i].size, "which '%s': size", cases[i].in);
+	}
+}
+
 static void test_iomem(void)
 {
 	struct mo_iomem io;
@@ -360,6 +407,7 @@ int main(void)
 	test_auto_online();
 	test_names();
 	test_sizes();
+	test_which();
 	test_iomem();
 	test_zoneinfo();
 	test_zone_spans();
