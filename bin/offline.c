@@ -14,18 +14,6 @@ static uint64_t left(uint64_t deadline)
 	return t < deadline ? deadline - t : 0;
 }
 
-/* offline --zone: a block in that zone (movable, or a kernel zone). */
-static bool in_zone(const struct run *r, const struct mo_block *b)
-{
-	bool movable = b->have_zones && b->zone == MO_ZONE_MOVABLE;
-
-	if (r->zone < 0)
-		return true;
-	if (!b->have_zones || b->zone < 0)
-		return false; /* unknown, or spans zones: in neither */
-	return r->zone == MO_CHOICE_MOVABLE ? movable : !movable;
-}
-
 static enum outcome offline_one(struct run *r, struct mo_block *b, uint64_t deadline)
 {
 	int e;
@@ -38,7 +26,7 @@ static enum outcome offline_one(struct run *r, struct mo_block *b, uint64_t dead
 		run_report(r, b, ALREADY, NULL, 0, NULL);
 		return ALREADY;
 	}
-	if (!in_zone(r, b)) {
+	if (!mo_block_in_choice(b, r->zone)) {
 		run_report(r, b, SKIPPED, NULL, 0, r->zone == MO_CHOICE_MOVABLE ?
 			"not in ZONE_MOVABLE (--zone movable)" : "not in a kernel zone (--zone kernel)");
 		return SKIPPED;
@@ -77,7 +65,8 @@ static void offline_size(struct run *r, const struct size_target *st, uint64_t d
 		struct mo_block *b = &r->mem->blocks[i];
 		enum outcome o;
 
-		if (r->selected[i] || b->error || b->state != MO_STATE_ONLINE || !in_zone(r, b))
+		if (r->selected[i] || b->error || b->state != MO_STATE_ONLINE ||
+		    !mo_block_in_choice(b, r->zone))
 			continue;
 		r->selected[i] = true;
 		r->in_size = true;

@@ -142,6 +142,6 @@ int mo_block_online_by_policy(struct mo_ctx *ctx, const struct mo_policy *p,
 		(void)mo_source_remember(ctx, b);
 	/* Count the zone the kernel really chose, read back from valid_zones. */
 	if (r == 0 || r == -EALREADY)
-		mo_usage_add_block(u, b, b->have_zones && b->zone == MO_ZONE_MOVABLE, block_size);
+		mo_usage_add_block(u, b, mo_block_movable(b), block_size);
 	return r;
 }

@@ -32,7 +32,7 @@ void mo_eng_set_state_flags(struct mo_slot *s, const struct mo_block *b)
 	s->flags &= ~(MO_SLOT_ONLINE | MO_SLOT_MOVABLE);
 	if (b->state == MO_STATE_ONLINE || b->state == MO_STATE_GOING_OFFLINE) {
 		s->flags |= MO_SLOT_ONLINE;
-		if (b->have_zones && b->zone == MO_ZONE_MOVABLE)
+		if (mo_block_movable(b))
 			s->flags |= MO_SLOT_MOVABLE;
 	}
 	if (b->node >= 0)

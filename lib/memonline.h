@@ -460,6 +460,14 @@ enum mo_choice {
 };
 const char *mo_choice_name(enum mo_choice c);
 int mo_choice_from_name(const char *name); /* enum mo_choice or -EINVAL */
+/* Online (or going offline) in ZONE_MOVABLE; without valid_zones, never. */
+bool mo_block_movable(const struct mo_block *b);
+/*
+ * In the zones a choice names: MO_CHOICE_MOVABLE, MO_CHOICE_KERNEL, or any
+ * block for a negative choice.  A block that spans zones, or whose zone is
+ * unknown, is in neither.
+ */
+bool mo_block_in_choice(const struct mo_block *b, int choice);
 
 struct mo_rule {
 	int source;       /* enum mo_source, or -1 for any */

@@ -130,9 +130,18 @@ const struct mo_rule *mo_policy_rule(const struct mo_policy *p, size_t i)
 
 /* ---- Usage: the facts the ratio is counted on ---- */
 
-static bool counts_as_movable(const struct mo_block *b)
+bool mo_block_movable(const struct mo_block *b)
 {
 	return b->have_zones && b->zone == MO_ZONE_MOVABLE;
+}
+
+bool mo_block_in_choice(const struct mo_block *b, int choice)
+{
+	if (choice < 0)
+		return true;
+	if (!b->have_zones || b->zone < 0)
+		return false;
+	return choice == MO_CHOICE_MOVABLE ? mo_block_movable(b) : !mo_block_movable(b);
 }
 
 void mo_usage_add(struct mo_usage *u, int node, bool movable, uint64_t size)
@@ -201,7 +210,7 @@ void mo_usage_from_memory(const struct mo_memory *mem, struct mo_usage *u)
 		mo_usage_add_member(u, b, mem->block_size);
 		/* going-offline memory is still in its zone until it is gone. */
 		if (b->state == MO_STATE_ONLINE || b->state == MO_STATE_GOING_OFFLINE)
-			mo_usage_add_block(u, b, counts_as_movable(b), mem->block_size);
+			mo_usage_add_block(u, b, mo_block_movable(b), mem->block_size);
 	}
 }
 

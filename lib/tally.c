@@ -26,8 +26,7 @@ void mo_memory_tally(const struct mo_memory *mem, struct mo_tally *t)
 		case MO_STATE_GOING_OFFLINE:
 			add(b->state == MO_STATE_ONLINE ? &t->online : &t->going_offline, bs);
 			add(&t->zone[mo_block_zone_row(b)], bs);
-			add(b->have_zones && b->zone == MO_ZONE_MOVABLE ? &t->node[node].movable
-									: &t->node[node].kernel,
+			add(mo_block_movable(b) ? &t->node[node].movable : &t->node[node].kernel,
 			    bs);
 			break;
 		case MO_STATE_OFFLINE:

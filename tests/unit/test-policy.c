@@ -509,6 +509,30 @@ static void test_early_from_zoneinfo(void)
 	mo_policy_free(p);
 }
 
+/* offline --zone: which blocks are in the zones a choice names. */
+static void test_in_choice(void)
+{
+	struct mo_block movable = { .state = MO_STATE_ONLINE, .have_zones = true,
+				    .zone = MO_ZONE_MOVABLE };
+	struct mo_block normal = movable, spans = movable, unknown = movable;
+
+	normal.zone = MO_ZONE_NORMAL;
+	spans.zone = -1;
+	unknown.have_zones = false;
+	ok(mo_block_movable(&movable) && !mo_block_movable(&normal), "Movable is movable");
+	ok(!mo_block_movable(&unknown), "without valid_zones, never movable");
+	ok(mo_block_in_choice(&movable, MO_CHOICE_MOVABLE), "Movable: in --zone movable");
+	ok(!mo_block_in_choice(&movable, MO_CHOICE_KERNEL), "Movable: not in --zone kernel");
+	ok(mo_block_in_choice(&normal, MO_CHOICE_KERNEL), "Normal: in --zone kernel");
+	ok(!mo_block_in_choice(&normal, MO_CHOICE_MOVABLE), "Normal: not in --zone movable");
+	ok(!mo_block_in_choice(&spans, MO_CHOICE_KERNEL) &&
+	   !mo_block_in_choice(&spans, MO_CHOICE_MOVABLE), "spanning zones: in neither");
+	ok(!mo_block_in_choice(&unknown, MO_CHOICE_KERNEL) &&
+	   !mo_block_in_choice(&unknown, MO_CHOICE_MOVABLE), "unknown zone: in neither");
+	ok(mo_block_in_choice(&spans, -1) && mo_block_in_choice(&unknown, -1),
+	   "no --zone: every block");
+}
+
 int main(void)
 {
 	test_ratio_budget();
@@ -524,5 +548,6 @@ int main(void)
 	test_virtio_mem();
 	test_ratio_other();
 	test_early_from_zoneinfo();
+	test_in_choice();
 	return tap_done();
 }
