@@ -253,17 +253,8 @@ static void print_summary(const struct list *l, const struct mo_memory *mem)
  */
 static void read_lsmem_facts(struct control *ctl, struct list *l, struct mo_memory *mem)
 {
-	bool any_node = false;
-
-	for (size_t i = 0; i < mem->n_blocks; i++)
-		any_node |= mem->blocks[i].node >= 0;
-	if (!any_node && mem->n_blocks && (l->want[COL_NODE] || l->split[COL_NODE])) {
-		for (size_t i = 0; i < mem->n_blocks; i++) {
-			int node = mo_block_read_node(ctl->ctx, mem->blocks[i].id);
-
-			mem->blocks[i].node = node >= 0 ? node : -1;
-		}
-	}
+	if (l->want[COL_NODE] || l->split[COL_NODE])
+		mo_memory_read_nodes(ctl->ctx, mem);
 	l->have_nodes = mem->n_blocks && mem->blocks[0].node >= 0;
 	for (size_t i = 0; i < mem->n_blocks; i++)
 		l->have_zones |= mem->blocks[i].have_zones;

@@ -270,6 +270,18 @@ int mo_block_read_node(struct mo_ctx *ctx, unsigned long id)
 	return node;
 }
 
+void mo_memory_read_nodes(struct mo_ctx *ctx, struct mo_memory *mem)
+{
+	for (size_t i = 0; i < mem->n_blocks; i++)
+		if (mem->blocks[i].node >= 0)
+			return;
+	for (size_t i = 0; i < mem->n_blocks; i++) {
+		int node = mo_block_read_node(ctx, mem->blocks[i].id);
+
+		mem->blocks[i].node = node >= 0 ? node : -1;
+	}
+}
+
 int mo_block_read_removable(struct mo_ctx *ctx, unsigned long id)
 {
 	char path[MO_BLOCK_PATH_MAX], buf[16];

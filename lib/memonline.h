@@ -221,6 +221,12 @@ int mo_block_check_settled(struct mo_ctx *ctx, struct mo_block *b);
 /* The node a block belongs to, from its nodeY link; -ENOENT when it has none yet. */
 int mo_block_read_node(struct mo_ctx *ctx, unsigned long id);
 /*
+ * When no block of mem has a node (a tree without devices/system/node, where
+ * a scan does not look for them), each block's own nodeY link, as lsmem
+ * reads it; a block without one keeps -1.
+ */
+void mo_memory_read_nodes(struct mo_ctx *ctx, struct mo_memory *mem);
+/*
  * memoryN/removable: 1 or 0 (the kernel has said 1 for every block since
  * 5.10, when it stopped checking, but lsmem shows it), or -errno.
  */
