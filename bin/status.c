@@ -46,15 +46,12 @@ static const char *new_memory_owner(const struct mo_owner_info *o)
 #define SEMANTICS "kernel-auto-movable"
 
 static bool budget_of(const struct summary *s, const struct mo_policy *p, int node,
-		      struct mo_budget *b, uint64_t *left)
+		      struct mo_budget *b)
 {
 	if (node >= 0 && (node >= MO_MAX_NODES || (!s->t.node[node].kernel.n &&
 						  !s->t.node[node].movable.n)))
 		return false;
-	if (mo_policy_budget(p, &s->budget, node, b) < 0)
-		return false;
-	*left = b->limit > b->movable ? b->limit - b->movable : 0;
-	return true;
+	return mo_policy_budget(p, &s->budget, node, b) == 0;
 }
 
 static void budget_json(struct json *j, const struct summary *s, const struct mo_policy *p)
@@ -62,9 +59,8 @@ static void budget_json(struct json *j, const struct summary *s, const struct mo
 	json_array(j, "budget");
 	for (int n = -1; n < MO_MAX_NODES; n++) {
 		struct mo_budget b;
-		uint64_t left;
 
-		if (!budget_of(s, p, n, &b, &left))
+		if (!budget_of(s, p, n, &b))
 			continue;
 		json_object(j, NULL);
 		if (n >= 0)
@@ -73,7 +69,7 @@ static void budget_json(struct json *j, const struct summary *s, const struct mo
 			json_null(j, "node");
 		json_u64(j, "movable", b.movable);
 		json_u64(j, "limit", b.limit);
-		json_u64(j, "left", left);
+		json_u64(j, "left", b.left);
 		json_close(j, '}');
 	}
 	json_close(j, ']');
@@ -85,15 +81,14 @@ static void budget_text(const struct summary *s, const struct mo_policy *p)
 	for (int n = -1; n < MO_MAX_NODES; n++) {
 		char m[32], l[32], f[32], who[32] = "Movable budget:";
 		struct mo_budget b;
-		uint64_t left;
 
-		if (!budget_of(s, p, n, &b, &left) || (n >= 0 && !mo_policy_numa_aware(p)))
+		if (!budget_of(s, p, n, &b) || (n >= 0 && !mo_policy_numa_aware(p)))
 			continue;
 		if (n >= 0)
 			snprintf(who, sizeof(who), "  node %d:", n);
 		mo_size_human(b.movable, m, sizeof(m));
 		mo_size_human(b.limit, l, sizeof(l));
-		mo_size_human(left, f, sizeof(f));
+		mo_size_human(b.left, f, sizeof(f));
 		printf("%-21s%s left (movable %s of %s, %u%% of early kernel memory)\n", who,
 		       f, m, l, mo_policy_ratio(p));
 	}

@@ -539,6 +539,7 @@ struct mo_decision {
 struct mo_budget {
 	uint64_t movable; /* bytes counted against the limit */
 	uint64_t limit;   /* bytes: ratio% of early kernel memory, as the kernel rounds */
+	uint64_t left;    /* bytes that may still go movable: limit - movable, or 0 */
 };
 int mo_policy_budget(const struct mo_policy *p, const struct mo_usage *u, int node,
 		     struct mo_budget *ret);

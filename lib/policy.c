@@ -262,6 +262,7 @@ static bool can_online_movable(const struct mo_usage *u, unsigned ratio, int nod
 		early += g->kernel / ps;
 	budget->movable = movable * ps;
 	budget->limit = (uint64_t)((unsigned __int128)ratio * early / 100) * ps;
+	budget->left = budget->limit > budget->movable ? budget->limit - budget->movable : 0;
 	if (starved || !ratio)
 		return false;
 	return (unsigned __int128)(movable + nr / ps) * 100 <= (unsigned __int128)ratio * early;

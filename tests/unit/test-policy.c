@@ -491,6 +491,14 @@ static void test_ratio_other(void)
 	is_u64(b.movable, 1536 * MiB, "movable counted: 1.5G");
 	is_int(mo_policy_budget(s.p, &u, 0, &b), 0, "budget of node 0");
 	is_u64(b.limit, 1536 * MiB, "node 0: the same");
+	is_u64(b.left, 0, "node 0: nothing left");
+	memset(&u, 0, sizeof(u));
+	add_boot(&u, 0, false, GiB);
+	mo_policy_budget(s.p, &u, -1, &b);
+	is_u64(b.left, 1536 * MiB, "1G of kernel memory alone: 1.5G left");
+	add_boot(&u, 0, true, 2 * GiB);
+	mo_policy_budget(s.p, &u, -1, &b);
+	is_u64(b.left, 0, "2G movable, over the limit: none left, not a wrap-around");
 	mo_policy_free(s.p);
 }
 
