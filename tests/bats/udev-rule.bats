@@ -66,6 +66,8 @@ udev_run() {
 @test "the unit: never OOM-killed, hardened, /sys left writable" {
 	unit_value() { sed -n "s/^$1=//p" "$UNIT"; }
 	assert_equal "$(unit_value OOMScoreAdjust)" -1000
+	# Ahead of udevd's workers (tests/qemu default-install starts it so).
+	assert_equal "$(unit_value Nice)" -10
 	assert_equal "$(unit_value NoNewPrivileges)" yes
 	assert_equal "$(unit_value PrivateNetwork)" yes
 	assert_equal "$(unit_value ProtectHome)" yes

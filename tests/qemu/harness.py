@@ -456,6 +456,17 @@ def tap_diag(lines):
         print("#", line)
 
 
+def unit_file(workdir):
+    """memonline.service from its template, as --add arguments: the default
+    install's scenario starts the daemon with the unit's settings."""
+    with open(os.path.join(HERE, "..", "..", "systemd", "memonline.service.in")) as f:
+        text = f.read().replace("@BINDIR@", "/usr/bin")
+    dest = os.path.join(workdir, "memonline.service")
+    with open(dest, "w") as f:
+        f.write(text)
+    return ["--file", dest + ":/lib/memonline-test/memonline.service"]
+
+
 def udev_rules(workdir):
     """memonline's udev rules from the repository, as --memonline-rules
     arguments: the .in template (the source; a generated .rules file may be
@@ -638,7 +649,7 @@ def run_all(args, chosen, workdir, xen, bail, suite=None):
         extra.extend(["--add", spec])
     if not deb:
         # With --deb the package's own rule is the one tested.
-        extra += udev_rules(workdir)
+        extra += udev_rules(workdir) + unit_file(workdir)
     initrds = {}
 
     def initrd(with_memonline):

@@ -1,5 +1,5 @@
 # The default install: memonline.service's daemon running (the unit's
-# ExecStart=, OOMScoreAdjust=) and memonline's udev rule under the real
+# ExecStart=, OOMScoreAdjust=, Nice=) and memonline's udev rule under the real
 # systemd-udevd. A DIMM, then a virtio-mem grow, come online Movable, onlined
 # by the daemon: udevd ran no memonline for any block (the rule's TEST on
 # /run/memonline/watch; a memonline online --udev would have made its
@@ -11,8 +11,16 @@ zone movable
 CONF
 cp /lib/memonline-test/rules/*.rules /etc/udev/rules.d/
 start_udevd
+unit=${deb_unit:-/lib/memonline-test/memonline.service}
+unit_value() { sed -n "s/^$1=//p" $unit; }
+check "the unit sets OOMScoreAdjust= and Nice=" \
+	eval '[ -n "$(unit_value OOMScoreAdjust)" ] && [ -n "$(unit_value Nice)" ]'
 start_daemon memonline watch --events kernel || exit 1
-echo -1000 >/proc/$watch_pid/oom_score_adj
+echo "$(unit_value OOMScoreAdjust)" >/proc/$watch_pid/oom_score_adj
+# busybox's renice -n adds to the nice value, which starts at 0.
+renice -n "$(unit_value Nice)" -p $watch_pid >/dev/null
+check "the daemon runs at the unit's Nice=$(unit_value Nice)" \
+	eval '[ "$(cut -d" " -f19 /proc/$watch_pid/stat)" = "$(unit_value Nice)" ]'
 request dimm_add dimm1 $dimm_bytes
 wait_until 60 all_new_online $dimm_blocks && mark TIME default-install
 added=$(new_blocks)
