@@ -22,9 +22,24 @@
 
 void mo_eng_forget(struct mo_engine *e, struct mo_slot *s)
 {
-	if (s->flags & MO_SLOT_RETRY)
-		e->n_retry--;
+	mo_eng_stop_retrying(e, s);
 	mo_blocktable_erase(&e->t, s);
+}
+
+struct mo_slot *mo_eng_track(struct mo_engine *e, unsigned long id, uint64_t ino, bool *fresh)
+{
+	struct mo_slot *s = mo_blocktable_find(&e->t, id);
+
+	*fresh = false;
+	if (s && s->ino && ino && s->ino != ino) {
+		mo_eng_forget(e, s); /* another block under the same number */
+		s = NULL;
+	}
+	if (!s) {
+		s = mo_blocktable_insert(&e->t, id);
+		*fresh = s != NULL;
+	}
+	return s;
 }
 
 void mo_eng_set_state_flags(struct mo_slot *s, const struct mo_block *b)
@@ -383,6 +398,7 @@ int mo_engine_add(struct mo_engine *e, unsigned long id)
 {
 	uint64_t ino = 0;
 	struct mo_slot *s;
+	bool fresh;
 
 	if (mo_block_read_ino(e->ctx, id, &ino) == -ENOENT) {
 		s = mo_blocktable_find(&e->t, id);
@@ -391,16 +407,9 @@ int mo_engine_add(struct mo_engine *e, unsigned long id)
 		mo_eng_say(e, MO_OUTCOME_REMOVED, NULL, id, NULL, NULL);
 		return 0;
 	}
-	s = mo_blocktable_find(&e->t, id);
-	if (s && s->ino && ino && s->ino != ino) {
-		mo_eng_forget(e, s); /* another block under the same number */
-		s = NULL;
-	}
-	if (!s) {
-		s = mo_blocktable_insert(&e->t, id);
-		if (!s)
-			return -ENOMEM;
-	}
+	s = mo_eng_track(e, id, ino, &fresh);
+	if (!s)
+		return -ENOMEM;
 	s->ino = ino;
 	s->gen = e->gen;
 	s->flags |= MO_SLOT_ADDED;

@@ -84,6 +84,12 @@ static inline void mo_eng_say(const struct mo_engine *e, enum mo_outcome_kind ki
 
 /* Slots (lib/engine.c). */
 void mo_eng_forget(struct mo_engine *e, struct mo_slot *s);
+/*
+ * The slot of block id, new (*fresh) when the table knew none, or knew
+ * another block under its number: ino, when read (not 0), differs.
+ * NULL when the table cannot grow.
+ */
+struct mo_slot *mo_eng_track(struct mo_engine *e, unsigned long id, uint64_t ino, bool *fresh);
 void mo_eng_set_state_flags(struct mo_slot *s, const struct mo_block *b);
 void mo_eng_set_source_flags(struct mo_slot *s, const struct mo_block *b);
 void mo_eng_check_owner(struct mo_engine *e);

@@ -36,26 +36,19 @@ void mo_engine_reconcile(struct mo_engine *e, const struct mo_memory *mem, unsig
 	for (size_t i = 0; i < mem->n_blocks; i++) {
 		struct mo_block *b = &mem->blocks[i];
 		uint64_t ino = 0;
-		bool fresh = false;
 		struct mo_slot *s;
+		bool fresh;
 
 		/* Learning, the caller's scan stands; mo_engine_add() reads the inode. */
 		if (!(flags & MO_ENGINE_LEARN) &&
 		    mo_block_read_ino(e->ctx, b->id, &ino) == -ENOENT)
 			continue; /* gone since the scan */
-		s = mo_blocktable_find(&e->t, b->id);
-		if (s && s->ino && ino && s->ino != ino) {
-			mo_eng_forget(e, s);
-			s = NULL;
-		}
+		s = mo_eng_track(e, b->id, ino, &fresh);
 		if (!s) {
-			s = mo_blocktable_insert(&e->t, b->id);
-			if (!s) {
-				mo_eng_say(e, MO_OUTCOME_UNTRACKED, NULL, b->id, NULL,
-					   NULL);
-				continue;
-			}
-			fresh = true;
+			mo_eng_say(e, MO_OUTCOME_UNTRACKED, NULL, b->id, NULL, NULL);
+			continue;
+		}
+		if (fresh) {
 			s->since = mo_eng_now(e);
 			if (!(flags & MO_ENGINE_COLDPLUG))
 				s->flags |= MO_SLOT_ADDED;
